@@ -1,0 +1,140 @@
+"""`rag` command line: each command is a few lines over the core."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from rag.config import Settings
+from rag.errors import RagError
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+class _Group(click.Group):
+    """Turn every RagError into one line on stderr instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except RagError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+def main() -> None:
+    """Question answering with exact citations over Arabic and English articles."""
+
+
+@main.command()
+@click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), help="Source folder.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--model", help="Embedding model name or local path.")
+def index(seeds_dir: Path | None, index_dir: Path | None, model: str | None) -> None:
+    """Build the index from the seed documents (unchanged documents are reused)."""
+    from tqdm import tqdm
+
+    from rag.embeddings import load_embedder
+    from rag.index.builder import build_index
+    from rag.index.store import IndexStore
+
+    settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir, model=model)
+    embedder = load_embedder(settings.model)
+    with tqdm(total=0, unit="passage", desc="embedding", disable=None) as bar:
+
+        def set_total(total: int) -> None:
+            bar.total = total
+            bar.refresh()
+
+        report = build_index(
+            settings.seeds_dir,
+            IndexStore(settings.index_dir),
+            embedder,
+            exact_search_limit=settings.exact_search_limit,
+            on_total=set_total,
+            on_progress=bar.update,
+        )
+    click.echo(
+        f"indexed {report.documents} documents, {report.passages} passages in "
+        f"{report.seconds:.1f}s: {len(report.embedded)} embedded, {len(report.reused)} unchanged, "
+        f"{len(report.removed)} removed -> {settings.index_dir}/{report.generation}"
+    )
+
+
+@main.command()
+@click.argument("question")
+@click.option("--top-k", type=click.IntRange(1, 100), default=3, show_default=True)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--model", help="Embedding model name or local path.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly the API response.")
+def ask(
+    question: str, top_k: int, index_dir: Path | None, model: str | None, as_json: bool
+) -> None:
+    """Print the passages that answer QUESTION, with citations."""
+    from rag.service import QAService
+    from rag.terminal import render_response
+
+    if not question.strip():
+        raise click.BadParameter("the question is empty", param_hint="QUESTION")
+    service = QAService(_settings(index_dir=index_dir, model=model))
+    service.load()
+    response = service.ask(question, top_k)
+    if as_json:
+        click.echo(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_response(response))
+
+
+@main.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default 8000).")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--model", help="Embedding model name or local path.")
+def serve(host: str | None, port: int | None, index_dir: Path | None, model: str | None) -> None:
+    """Serve the HTTP API, the chat widget and the demo page."""
+    import uvicorn
+
+    from rag.api.app import create_app
+
+    settings = _settings(host=host, port=port, index_dir=index_dir, model=model)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+@main.command("eval")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--model", help="Embedding model name or local path.")
+@click.option(
+    "--baseline",
+    type=click.Choice(["dense", "lexical", "none"]),
+    default="dense",
+    show_default=True,
+    help="Also score this retrieval mode in the same run, for comparison.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_command(
+    files: tuple[Path, ...], index_dir: Path | None, model: str | None, baseline: str, as_json: bool
+) -> None:
+    """Score retrieval on JSONL files of questions with gold substrings."""
+    from rag.evaluation import load_questions
+    from rag.report import evaluate_modes, render_eval
+
+    try:
+        questions = [q for file in files for q in load_questions(file)]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="FILES") from exc
+    results = evaluate_modes(_settings(index_dir=index_dir, model=model), questions, baseline)
+    if as_json:
+        payload = {mode: scores.as_dict() for mode, scores in results.items()}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_eval(results))

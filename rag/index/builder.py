@@ -1,0 +1,234 @@
+"""Build the index from the seed documents, re-embedding only what changed."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.documents import Document, Passage
+from rag.embeddings import Embedder, canonical_model_name
+from rag.errors import RagError
+from rag.index.store import (
+    DOCUMENTS,
+    FORMAT_VERSION,
+    MANIFEST,
+    SENTENCES,
+    VECTORS,
+    IndexStore,
+    LoadedIndex,
+)
+from rag.index.vectors import build_vector_index, index_kind, write_vector_index
+from rag.ingest import discover, document_id, load_document
+from rag.lexical import BM25Index
+from rag.text.sentences import split_sentences
+
+EMBED_BATCH = 32
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    passages: int = 0
+    embedded: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    generation: str = ""
+
+
+def passage_embedding_text(doc: Document, passage: Passage) -> str:
+    """What the model sees for a passage: the paragraph in its document context.
+
+    The title and heading tell the model what a paragraph is about when the
+    paragraph itself only says "the visit" or "the two countries".
+    """
+    context = [s for s in (doc.title.text if doc.title else None, passage.section) if s]
+    return " | ".join([*context, passage.text])
+
+
+def sentence_spans(passage: Passage) -> list[tuple[int, int]]:
+    """Absolute (start, end) of each sentence of a passage."""
+    return [(passage.start + s, passage.start + e) for s, e in split_sentences(passage.text)]
+
+
+@dataclass
+class _Embedded:
+    passage_vectors: np.ndarray
+    sentence_spans: list[tuple[int, int, int]]  # (passage index within doc, start, end)
+    sentence_vectors: np.ndarray
+
+
+def build_index(
+    seeds_dir: Path,
+    store: IndexStore,
+    embedder: Embedder,
+    exact_search_limit: int = 50_000,
+    on_total: Callable[[int], None] | None = None,
+    on_progress: Progress | None = None,
+) -> BuildReport:
+    """Write a new index generation for every document in `seeds_dir`."""
+    started = time.perf_counter()
+    paths = discover(seeds_dir)
+    if not paths:
+        raise RagError(f"no .txt or .md documents in {seeds_dir}/; add articles there first")
+    ids = [document_id(p) for p in paths]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise RagError(f"two seed files map to the same document id: {', '.join(duplicates)}")
+
+    model = canonical_model_name(embedder.name)
+    with store.lock():
+        previous = _reusable(store, model)
+        documents = [load_document(p) for p in paths]
+        report = BuildReport(documents=len(documents))
+        old_hashes = previous.manifest["documents"] if previous else {}
+        report.removed = sorted(set(old_hashes) - {d.id for d in documents})
+
+        changed = {
+            d.id for d in documents if old_hashes.get(d.id, {}).get("hash") != d.content_hash
+        }
+        if on_total:
+            on_total(sum(len(d.passages) for d in documents if d.id in changed))
+        rows_by_doc = _rows_by_document(previous)
+        embedded: dict[str, _Embedded] = {}
+        for doc in documents:
+            if doc.id in changed:
+                embedded[doc.id] = _embed_document(doc, embedder, on_progress)
+                report.embedded.append(doc.id)
+            else:
+                embedded[doc.id] = _reuse_document(previous, rows_by_doc[doc.id])
+                report.reused.append(doc.id)
+
+        with store.new_generation() as folder:
+            _write_generation(folder, documents, embedded, embedder, model, exact_search_limit)
+            report.generation = folder.name.removeprefix(".tmp-")
+    report.passages = sum(len(d.passages) for d in documents)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _reusable(store: IndexStore, model: str) -> LoadedIndex | None:
+    """The current index, if its vectors can be reused by this model."""
+    try:
+        previous = store.load()
+    except RagError:
+        return None  # missing or corrupt: rebuild everything
+    if previous.model != model:
+        return None
+    return previous
+
+
+def _embed_document(doc: Document, embedder: Embedder, on_progress: Progress | None) -> _Embedded:
+    texts = [passage_embedding_text(doc, p) for p in doc.passages]
+    chunks = []
+    for i in range(0, len(texts), EMBED_BATCH):
+        chunks.append(embedder.embed_passages(texts[i : i + EMBED_BATCH]))
+        if on_progress:
+            on_progress(len(texts[i : i + EMBED_BATCH]))
+    passage_vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dim), np.float32)
+
+    spans = [(i, s, e) for i, p in enumerate(doc.passages) for s, e in sentence_spans(p)]
+    sentence_texts = [doc.source[s:e] for _, s, e in spans]
+    sentence_chunks = [
+        embedder.embed_passages(sentence_texts[i : i + EMBED_BATCH])
+        for i in range(0, len(sentence_texts), EMBED_BATCH)
+    ]
+    sentence_vectors = (
+        np.vstack(sentence_chunks) if sentence_chunks else np.zeros((0, embedder.dim), np.float32)
+    )
+    return _Embedded(passage_vectors, spans, sentence_vectors)
+
+
+def _rows_by_document(previous: LoadedIndex | None) -> dict[str, range]:
+    """Each document's passages are contiguous rows of the previous index."""
+    spans: dict[str, range] = {}
+    if previous is None:
+        return spans
+    row = 0
+    for doc in previous.documents.values():
+        spans[doc.id] = range(row, row + len(doc.passages))
+        row += len(doc.passages)
+    return spans
+
+
+def _reuse_document(previous: LoadedIndex | None, rows: range) -> _Embedded:
+    assert previous is not None
+    dim = previous.vectors.d
+    if not rows:
+        return _Embedded(np.zeros((0, dim), np.float32), [], np.zeros((0, dim), np.float32))
+    passage_vectors = previous.vectors.reconstruct_n(rows.start, len(rows))
+    table = previous.sentences
+    # Sentences are sorted by passage row, so a document's are one slice.
+    lo = int(np.searchsorted(table.passage_rows, rows.start, side="left"))
+    hi = int(np.searchsorted(table.passage_rows, rows.stop, side="left"))
+    spans = [
+        (int(r) - rows.start, int(s), int(e))
+        for r, s, e in zip(
+            table.passage_rows[lo:hi], table.starts[lo:hi], table.ends[lo:hi], strict=True
+        )
+    ]
+    return _Embedded(passage_vectors, spans, table.vectors[lo:hi])
+
+
+def _write_generation(
+    folder: Path,
+    documents: list[Document],
+    embedded: dict[str, _Embedded],
+    embedder: Embedder,
+    model: str,
+    exact_search_limit: int,
+) -> None:
+    dim = embedder.dim
+    vectors = [embedded[d.id].passage_vectors for d in documents]
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, dim), np.float32)
+    index = build_vector_index(matrix, exact_search_limit)
+    write_vector_index(index, folder / VECTORS)
+
+    rows, starts, ends, sentence_vectors = [], [], [], []
+    offset = 0
+    for doc in documents:
+        item = embedded[doc.id]
+        for local_row, start, end in item.sentence_spans:
+            rows.append(offset + local_row)
+            starts.append(start)
+            ends.append(end)
+        sentence_vectors.append(item.sentence_vectors)
+        offset += len(doc.passages)
+    np.savez(
+        folder / SENTENCES,
+        passage_rows=np.asarray(rows, dtype=np.int32),
+        starts=np.asarray(starts, dtype=np.int32),
+        ends=np.asarray(ends, dtype=np.int32),
+        vectors=(np.vstack(sentence_vectors) if sentence_vectors else np.zeros((0, dim))).astype(
+            np.float32
+        ),
+    )
+
+    passages = [p for d in documents for p in d.passages]
+    BM25Index.build([p.text for p in passages]).save(folder)
+
+    with (folder / DOCUMENTS).open("w", encoding="utf-8") as fh:
+        for doc in documents:
+            fh.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+
+    manifest = {
+        "format": FORMAT_VERSION,
+        "model": model,
+        "dim": dim,
+        "count": len(passages),
+        "sentences": len(starts),
+        "index_type": index_kind(index),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "documents": {
+            d.id: {"hash": d.content_hash, "path": d.path, "passages": len(d.passages)}
+            for d in documents
+        },
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")

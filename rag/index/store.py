@@ -1,0 +1,252 @@
+"""The index on disk: immutable generations behind an atomically swapped pointer.
+
+    index/
+      CURRENT            -> "gen-20261128T231500-1a2b"   (replaced atomically)
+      gen-.../manifest.json, vectors.faiss, documents.jsonl, sentences.npz, bm25.*
+
+A build writes a whole new generation in a `.tmp-*` folder, fsyncs it, renames
+it, and only then replaces CURRENT. A crash at any point leaves CURRENT naming
+the previous, complete generation. Every file's SHA-256 is in the manifest, so
+a truncated or tampered file is caught at load, before FAISS parses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from rag.documents import Document, Passage
+from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
+from rag.index.vectors import read_vector_index
+from rag.lexical import BM25Index
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+DOCUMENTS = "documents.jsonl"
+SENTENCES = "sentences.npz"
+KEEP_GENERATIONS = 2
+
+
+@dataclass
+class SentenceTable:
+    """Sentence spans (absolute offsets in their document) and their vectors."""
+
+    passage_rows: np.ndarray  # int32, row of the passage each sentence sits in
+    starts: np.ndarray  # int32
+    ends: np.ndarray  # int32
+    vectors: np.ndarray  # float32 (n, dim)
+
+    def rows_of(self, passage_row: int) -> np.ndarray:
+        lo = np.searchsorted(self.passage_rows, passage_row, side="left")
+        hi = np.searchsorted(self.passage_rows, passage_row, side="right")
+        return np.arange(lo, hi)
+
+
+@dataclass
+class LoadedIndex:
+    path: Path
+    manifest: dict
+    vectors: faiss.Index
+    documents: dict[str, Document]
+    passages: list[Passage]
+    sentences: SentenceTable
+    lexical: BM25Index
+
+    @property
+    def model(self) -> str:
+        return self.manifest["model"]
+
+    @property
+    def generation(self) -> str:
+        return self.path.name
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class IndexStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # -- reading ---------------------------------------------------------------
+
+    def current_path(self) -> Path | None:
+        pointer = self.root / POINTER
+        if not pointer.is_file():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        if not name or "/" in name or name.startswith("."):
+            raise IndexCorruptError(f"{pointer} is damaged; rebuild with `rag index`")
+        return self.root / name
+
+    def read_manifest(self) -> dict | None:
+        path = self.current_path()
+        if path is None:
+            return None
+        try:
+            return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def load(self, expected_model: str | None = None) -> LoadedIndex:
+        path = self.current_path()
+        if path is None:
+            raise IndexMissingError(
+                f"no index in {self.root}/; build it with `rag index` (or `make index`)"
+            )
+        manifest = self._verified_manifest(path)
+        if expected_model is not None and manifest["model"] != expected_model:
+            raise ModelMismatchError(
+                f"the index in {self.root}/ was built with model {manifest['model']!r} but "
+                f"{expected_model!r} is configured; rebuild with `rag index --model "
+                f"{expected_model}` or set RAG_MODEL={manifest['model']}"
+            )
+        try:
+            vectors = read_vector_index(path / VECTORS)
+            documents = [
+                Document.from_dict(json.loads(line))
+                for line in (path / DOCUMENTS).read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
+            with np.load(path / SENTENCES) as data:
+                sentences = SentenceTable(
+                    data["passage_rows"], data["starts"], data["ends"], data["vectors"]
+                )
+            lexical = BM25Index.load(path)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise IndexCorruptError(
+                f"the index in {path} cannot be read ({exc}); rebuild with `rag index`"
+            ) from exc
+        passages = [p for d in documents for p in d.passages]
+        if vectors.ntotal != len(passages) or vectors.ntotal != manifest["count"]:
+            raise IndexCorruptError(
+                f"the index in {path} is inconsistent: {vectors.ntotal} vectors for "
+                f"{len(passages)} passages; rebuild with `rag index`"
+            )
+        if vectors.d != manifest["dim"]:
+            raise IndexCorruptError(f"the index in {path} has the wrong dimension")
+        return LoadedIndex(
+            path, manifest, vectors, {d.id: d for d in documents}, passages, sentences, lexical
+        )
+
+    def _verified_manifest(self, path: Path) -> dict:
+        try:
+            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise IndexCorruptError(
+                f"the index in {path} has no manifest; rebuild with `rag index`"
+            ) from exc
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(
+                f"the manifest in {path} is unreadable ({exc}); rebuild with `rag index`"
+            ) from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"the index in {path} has an unknown format; rebuild with `rag index`"
+            )
+        for name, expected in manifest.get("files", {}).items():
+            file = path / name
+            if not file.is_file():
+                raise IndexCorruptError(f"{file} is missing; rebuild with `rag index`")
+            if file.stat().st_size != expected["bytes"] or sha256_file(file) != expected["sha256"]:
+                raise IndexCorruptError(
+                    f"{file} is truncated or corrupt (checksum mismatch); rebuild with `rag index`"
+                )
+        return manifest
+
+    # -- writing ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One builder at a time; a second waits rather than racing on CURRENT."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def new_generation(self) -> Iterator[Path]:
+        """Yield an empty folder to fill; on success it becomes the current index."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_temps()
+        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        tmp = self.root / f".tmp-{name}"
+        tmp.mkdir()
+        try:
+            yield tmp
+            self._seal(tmp)
+            final = self.root / name
+            os.rename(tmp, final)
+            _fsync_dir(self.root)
+            self._point_to(name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._remove_old_generations(keep=name)
+
+    def _seal(self, folder: Path) -> None:
+        """Checksum every file into the manifest, then fsync all of it."""
+        manifest_path = folder / MANIFEST
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["files"] = {
+            f.name: {"sha256": sha256_file(f), "bytes": f.stat().st_size}
+            for f in sorted(folder.iterdir())
+            if f.name != MANIFEST
+        }
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        for f in folder.iterdir():
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())
+        _fsync_dir(folder)
+
+    def _point_to(self, name: str) -> None:
+        tmp = self.root / f".{POINTER}.{uuid.uuid4().hex[:6]}"
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / POINTER)
+        _fsync_dir(self.root)
+
+    def _remove_stale_temps(self) -> None:
+        for leftover in self.root.glob(".tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in self.root.glob(f".{POINTER}.*"):
+            leftover.unlink(missing_ok=True)
+
+    def _remove_old_generations(self, keep: str) -> None:
+        # The previous generation stays: a server that has not swapped yet may
+        # still be reading it.
+        generations = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
+        for old in [g for g in generations if g.name != keep][: -(KEEP_GENERATIONS - 1) or None]:
+            shutil.rmtree(old, ignore_errors=True)

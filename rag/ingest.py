@@ -1,0 +1,234 @@
+"""Turn a scraped article into metadata and citable passages.
+
+Scraped news pages share one shape: a breadcrumb, a title, body paragraphs
+(some bulleted) under short headings, an author byline with an affiliation,
+then site boilerplate ("related articles", "back to top"). The rules below
+detect that shape from line length and punctuation rather than from one
+site's markup, so they hold for Arabic and English pages alike.
+
+Every span keeps exact offsets into the source text; nothing is rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.documents import Document, Passage, Span
+from rag.text.language import detect_language
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+
+# A line that is a heading, title or byline is short and does not end like a sentence.
+MAX_SHORT_WORDS = 12
+MAX_SHORT_CHARS = 100
+_TERMINAL = tuple(".!?؟:;؛،,…")
+
+_BULLET = re.compile(r"^(?:[•·▪●◦‣⁃\-\*–—]|\d{1,3}[.)])\s+")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+")
+_BYLINE = re.compile(
+    r"^(?:by|written by|words by|بقلم|كتب|كتبه|كتبت|إعداد|اعداد)\s*[:：]?\s+(?P<name>.+)$",
+    re.IGNORECASE,
+)
+_BREADCRUMB_SEPARATORS = re.compile(r"[›»>/|]")
+
+# Site chrome. Once a "terminator" appears, the article is over: what follows is
+# lists of other articles, tags and footers.
+_TERMINATORS = (
+    "مقالات ذات صلة",
+    "اقرأ أيضا",
+    "اقرأ أيضًا",
+    "مواضيع ذات صلة",
+    "أخبار ذات صلة",
+    "related articles",
+    "related stories",
+    "read more",
+    "more stories",
+    "you may also like",
+)
+_BOILERPLATE = _TERMINATORS + (
+    "زر الذهاب إلى الأعلى",
+    "العودة إلى الأعلى",
+    "شارك",
+    "شارك المقال",
+    "back to top",
+    "share",
+    "share this article",
+    "advertisement",
+    "subscribe",
+)
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+    kind: str = "text"  # text | bullet | heading (markdown) | boilerplate
+
+
+def document_id(path: Path) -> str:
+    """`putin-beijing.ar.txt` -> `putin-beijing`: the name up to its first dot."""
+    return path.name.split(".", 1)[0]
+
+
+def discover(seeds_dir: Path) -> list[Path]:
+    """Every supported document under `seeds_dir`, in a stable order."""
+    return sorted(
+        p for p in seeds_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+    )
+
+
+def load_document(path: Path, doc_id: str | None = None) -> Document:
+    source = path.read_text(encoding="utf-8")
+    return parse_document(source, doc_id or document_id(path), path=str(path))
+
+
+def parse_document(source: str, doc_id: str, path: str = "") -> Document:
+    markdown = path.lower().endswith(".md")
+    lines = _split_lines(source, markdown)
+    lines = _drop_boilerplate(lines)
+    doc = Document(id=doc_id, path=path, language=detect_language(source), source=source)
+
+    body = [i for i, line in enumerate(lines) if _is_body(line)]
+    first_body = body[0] if body else len(lines)
+    last_body = body[-1] if body else len(lines) - 1
+
+    _read_header(doc, lines[:first_body])
+    _read_trailer(doc, lines[last_body + 1 :])
+
+    section: str | None = None
+    paragraph = 0
+    for line in lines[first_body : last_body + 1]:
+        if _is_body(line):
+            paragraph += 1
+            doc.passages.append(
+                Passage(doc_id, paragraph, section, line.start, line.end, line.text)
+            )
+        else:
+            heading = _byline_name(line)
+            if heading is not None and doc.author is None:
+                doc.author = heading
+                continue
+            doc.headings.append(Span(line.start, line.end, line.text))
+            section = line.text
+    return doc
+
+
+def _split_lines(source: str, markdown: bool) -> list[_Line]:
+    """Non-empty lines with stripped offsets; markdown paragraphs are joined."""
+    lines: list[_Line] = []
+    offset = 0
+    previous_blank = True
+    for raw in source.splitlines(keepends=True):
+        start, end = offset, offset + len(raw.rstrip("\r\n"))
+        offset += len(raw)
+        content = source[start:end]
+        stripped = content.strip()
+        if not stripped:
+            previous_blank = True
+            continue
+        start += len(content) - len(content.lstrip())
+        end = start + len(stripped)
+        kind = "text"
+        if markdown and (m := _MD_HEADING.match(stripped)):
+            start += m.end()
+            kind = "heading"
+        elif m := _BULLET.match(stripped):
+            start += m.end()
+            kind = "bullet"
+        elif markdown and not previous_blank and lines and lines[-1].kind == "text":
+            # A hard-wrapped markdown paragraph continues until a blank line.
+            prev = lines.pop()
+            start = prev.start
+        lines.append(_Line(start, end, source[start:end], kind))
+        previous_blank = False
+    return lines
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[\s\W_]+", " ", text, flags=re.UNICODE).strip().casefold()
+
+
+_BOILERPLATE_NORMAL = {_normal(b) for b in _BOILERPLATE}
+_TERMINATOR_NORMAL = {_normal(b) for b in _TERMINATORS}
+
+
+def _drop_boilerplate(lines: list[_Line]) -> list[_Line]:
+    kept: list[_Line] = []
+    for line in lines:
+        normal = _normal(line.text)
+        if normal in _TERMINATOR_NORMAL:
+            break
+        # Scrapers glue widgets to the next word: "زر الذهاب إلى الأعلى18".
+        if normal in _BOILERPLATE_NORMAL or normal.rstrip("0123456789 ") in _BOILERPLATE_NORMAL:
+            continue
+        kept.append(line)
+    return kept
+
+
+def _is_short(line: _Line) -> bool:
+    text = line.text
+    return (
+        len(text.split()) <= MAX_SHORT_WORDS
+        and len(text) <= MAX_SHORT_CHARS
+        and not text.endswith(_TERMINAL)
+    )
+
+
+def _is_body(line: _Line) -> bool:
+    if line.kind == "heading":
+        return False
+    return line.kind == "bullet" or not _is_short(line)
+
+
+def _byline_name(line: _Line) -> Span | None:
+    m = _BYLINE.match(line.text)
+    if not m or len(line.text.split()) > 8:
+        return None
+    name = m.group("name").strip()
+    # "By Jane Doe, Reuters": the author is the name, the agency is not.
+    name = re.split(r"\s*[,،|]\s*|\s+(?:and|و)\s+(?=[A-Z])", name)[0] if name else name
+    start = line.start + m.start("name")
+    return Span(start, start + len(name), name)
+
+
+def _read_header(doc: Document, lines: list[_Line]) -> None:
+    """Lines before the first paragraph: breadcrumbs, the title, maybe a byline."""
+    candidates = []
+    for line in lines:
+        name = _byline_name(line)
+        if name is not None:
+            doc.author = doc.author or name
+        else:
+            candidates.append(line)
+    # The title is the last short line above the body that is not a breadcrumb;
+    # a markdown "# Title" wins outright.
+    titled = [c for c in candidates if c.kind == "heading"]
+    plain = [c for c in candidates if not _BREADCRUMB_SEPARATORS.search(c.text)]
+    chosen = titled[0] if titled else (plain[-1] if plain else None)
+    if chosen is None and candidates:
+        chosen = candidates[-1]
+    if chosen is not None:
+        doc.title = Span(chosen.start, chosen.end, chosen.text)
+    for line in candidates:
+        # Markdown subheadings above the first paragraph are still headings.
+        if line is not chosen and line.kind == "heading":
+            doc.headings.append(Span(line.start, line.end, line.text))
+
+
+def _read_trailer(doc: Document, lines: list[_Line]) -> None:
+    """Short lines after the last paragraph: the byline, then the affiliation."""
+    rest = []
+    for line in lines:
+        name = _byline_name(line)
+        if name is not None and doc.author is None:
+            doc.author = name
+        else:
+            rest.append(line)
+    if doc.author is None and rest:
+        first = rest.pop(0)
+        doc.author = Span(first.start, first.end, first.text)
+    if rest:
+        doc.affiliation = Span(rest[0].start, rest[0].end, rest[0].text)

@@ -1,0 +1,81 @@
+"""The answer shapes shared by the HTTP API and `rag ask --json`.
+
+They follow the contract in DESIGN.md field for field: the widget and outside
+clients are built against it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Citation(BaseModel):
+    id: str = Field(description="Stable passage id, `<document>#p<paragraph>`.")
+    document: str
+    title: str | None = None
+    author: str | None = None
+    section: str | None = Field(None, description="Heading the paragraph sits under.")
+    paragraph: int | None = Field(
+        None, description="1-based body paragraph number; null for title/byline citations."
+    )
+    start: int = Field(description="Offset into the document source text.")
+    end: int = Field(description="`source[start:end]` is the cited text, verbatim.")
+    url: str = Field(description="Opens the source with this paragraph highlighted.")
+
+
+class PassageHit(BaseModel):
+    rank: int
+    score: float
+    text: str = Field(description="The whole paragraph, verbatim.")
+    highlight: str = Field(description="The sentence of the paragraph that best answers.")
+    citation: Citation
+
+
+class Answer(BaseModel):
+    text: str = Field(description="Best supporting sentence(s), verbatim from the source.")
+    citations: list[int] = Field(description="Ranks of the passages the answer comes from.")
+
+
+class AskResponse(BaseModel):
+    question: str
+    language: str
+    answer: Answer | None = Field(description="Null when nothing is a confident match.")
+    passages: list[PassageHit]
+    took_ms: float
+
+
+class ParagraphOut(BaseModel):
+    paragraph: int
+    section: str | None
+    start: int
+    end: int
+    text: str
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str | None
+    author: str | None
+    language: str
+    paragraphs: int
+    url: str
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str | None
+    author: str | None
+    affiliation: str | None
+    language: str
+    text: str = Field(description="The full source text the citation offsets index into.")
+    sections: list[str]
+    paragraphs: list[ParagraphOut]
+
+
+class Health(BaseModel):
+    status: str = Field(description="`ok`, or `unavailable` while no usable index is loaded.")
+    passages: int
+    documents: int
+    model: str
+    index: str | None = Field(None, description="Generation of the loaded index.")
+    detail: str | None = Field(None, description="Why the index is unavailable, if it is.")

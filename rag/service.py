@@ -1,0 +1,149 @@
+"""The core facade. The CLI and the HTTP API are thin layers over `QAService`.
+
+The loaded index and its retriever live in one immutable `_Snapshot`. A reload
+builds a new snapshot aside and swaps the reference in one assignment, so a
+request that already holds the old snapshot finishes on it, and no request
+ever sees half of each.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answering import compose_answer, confidence_of, passage_hits
+from rag.config import Settings
+from rag.documents import Document
+from rag.embeddings import Embedder, canonical_model_name, load_embedder
+from rag.errors import DocumentNotFoundError, IndexMissingError, RagError
+from rag.index.store import IndexStore, LoadedIndex
+from rag.responses import AskResponse, DocumentSummary, Health
+from rag.retrieval import RetrievalConfig, Retriever
+from rag.text.language import detect_language
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    index: LoadedIndex
+    retriever: Retriever
+
+
+class QAService:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        retrieval: RetrievalConfig | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or load_embedder(settings.model)
+        self.model = canonical_model_name(self.embedder.name)
+        self.store = IndexStore(settings.index_dir)
+        self.retrieval = retrieval or RetrievalConfig()
+        self._snapshot: _Snapshot | None = None
+        self._load_error: str | None = None
+        self._reload_lock = threading.Lock()
+
+    # -- index lifecycle -------------------------------------------------------
+
+    def load(self, strict: bool = True) -> None:
+        """Load the current index. With `strict=False` a failure is kept for /health."""
+        try:
+            index = self.store.load(expected_model=self.model)
+        except RagError as exc:
+            self._load_error = str(exc)
+            if strict:
+                raise
+            return
+        self._snapshot = _Snapshot(index, Retriever(index, self.retrieval))
+        self._load_error = None
+
+    def reload(self) -> str:
+        """Swap to the index generation on disk; on failure the old one keeps serving."""
+        with self._reload_lock:
+            index = self.store.load(expected_model=self.model)
+            self._snapshot = _Snapshot(index, Retriever(index, self.retrieval))
+            self._load_error = None
+            return index.generation
+
+    def use_retrieval(self, config: RetrievalConfig) -> None:
+        """Switch the retrieval rule (the eval compares modes on one loaded index)."""
+        self.retrieval = config
+        snapshot = self._snapshot
+        if snapshot is not None:
+            self._snapshot = _Snapshot(snapshot.index, Retriever(snapshot.index, config))
+
+    @property
+    def ready(self) -> bool:
+        return self._snapshot is not None
+
+    def snapshot(self) -> _Snapshot:
+        snapshot = self._snapshot
+        if snapshot is None:
+            raise IndexMissingError(self._load_error or "no index is loaded")
+        return snapshot
+
+    # -- questions -------------------------------------------------------------
+
+    def embed_question(self, question: str) -> np.ndarray:
+        return self.embedder.embed_queries([question])[0]
+
+    def ask(self, question: str, top_k: int = 3) -> AskResponse:
+        started = time.perf_counter()
+        snapshot = self.snapshot()
+        question = question.strip()
+        vector = self.embed_question(question)
+        hits = snapshot.retriever.search(question, vector, top_k)
+        passages = passage_hits(snapshot.index, hits)
+        answer = compose_answer(passages, confidence_of(hits))
+        return AskResponse(
+            question=question,
+            language=detect_language(question),
+            answer=answer,
+            passages=passages,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    # -- documents -------------------------------------------------------------
+
+    def documents(self) -> list[DocumentSummary]:
+        index = self.snapshot().index
+        return [
+            DocumentSummary(
+                id=d.id,
+                title=d.title.text if d.title else None,
+                author=d.author.text if d.author else None,
+                language=d.language,
+                paragraphs=len(d.passages),
+                url=f"/documents/{d.id}",
+            )
+            for d in index.documents.values()
+        ]
+
+    def document(self, doc_id: str) -> Document:
+        doc = self.snapshot().index.documents.get(doc_id)
+        if doc is None:
+            raise DocumentNotFoundError(f"no document with id {doc_id!r}")
+        return doc
+
+    def health(self) -> Health:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return Health(
+                status="unavailable",
+                passages=0,
+                documents=0,
+                model=self.model,
+                detail=self._load_error or "no index is loaded",
+            )
+        return Health(
+            status="ok",
+            passages=len(snapshot.index.passages),
+            documents=len(snapshot.index.documents),
+            model=self.model,
+            index=snapshot.index.generation,
+            detail=self._load_error,
+        )
