@@ -66,16 +66,23 @@ class BM25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for ``query`` (float32, zeros if nothing matches)."""
-        out = np.zeros(len(self), dtype=np.float32)
-        w = self._weights
         # Each distinct query term counts once: repeating a word in a question
         # should not double its weight.
-        for term in dict.fromkeys(tokenize(query)):
+        return self.scores_for_terms(dict.fromkeys(tokenize(query), 1.0))
+
+    def scores_for_terms(self, terms: dict[str, float]) -> np.ndarray:
+        """BM25 scores for match keys, each scaled by its weight (e.g. a translation's)."""
+        out = np.zeros(len(self), dtype=np.float32)
+        w = self._weights
+        for term, weight in terms.items():
             col = self._ids.get(term)
             if col is not None:
                 lo, hi = w.indptr[col], w.indptr[col + 1]
-                out[w.indices[lo:hi]] += w.data[lo:hi]
+                out[w.indices[lo:hi]] += weight * w.data[lo:hi]
         return out
+
+    def has_term(self, key: str) -> bool:
+        return key in self._ids
 
     def query_coverage(self, query: str) -> float:
         """Fraction of the query's distinct tokens that occur in the corpus.

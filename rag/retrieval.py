@@ -13,7 +13,10 @@ The fusion rule, and why:
   are divided by the best score among the candidates (0..1), and its weight is
   scaled by the question's *coverage*: the share of the question's terms that
   occur in the corpus at all. An English question over Arabic text has coverage
-  0, so lexical evidence cannot move it: it ranks exactly as dense alone.
+  0, so raw lexical evidence cannot move it: it ranks exactly as dense alone.
+* Question words the corpus lacks are translated to the nearest corpus terms
+  in the embedding space (`rag.crosslingual`). A translated word counts half
+  as much toward coverage as a word found verbatim: it is weaker evidence.
 """
 
 from __future__ import annotations
@@ -22,18 +25,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.embeddings import Embedder
 from rag.index.store import LoadedIndex
 from rag.index.vectors import search as vector_search
+from rag.text.arabic import content_words
 
 MODES = ("hybrid", "dense", "lexical")
+TYPICAL_SAMPLE = 2048
 
 
 @dataclass(frozen=True)
 class RetrievalConfig:
     mode: str = "hybrid"
     candidates: int = 50
-    lexical_weight: float = 0.15
-    sentence_weight: float = 0.5
+    lexical_weight: float = 0.05
+    translated_weight: float = 0.5
+    sentence_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,45 @@ class ScoredPassage:
 
 
 class Retriever:
-    def __init__(self, index: LoadedIndex, config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self,
+        index: LoadedIndex,
+        config: RetrievalConfig | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.index = index
         self.config = config or RetrievalConfig()
+        self.embedder = embedder
+        # A fixed, evenly spread sample of sentences stands in for "a typical
+        # sentence of this corpus" (see answering.py), at a bounded cost.
+        total = len(index.sentences.starts)
+        count = min(total, TYPICAL_SAMPLE)
+        rows = np.linspace(0, total - 1, count).astype(np.int64) if count else np.zeros(0, int)
+        self._typical = np.ascontiguousarray(index.sentences.vectors[rows])
+
+    def typical_sentence_similarity(self, query_vector: np.ndarray) -> float:
+        if not len(self._typical):
+            return 0.0
+        return float(np.median(self._typical @ query_vector))
+
+    def lexical_query(self, question: str) -> tuple[dict[str, float], float]:
+        """Match keys to score with BM25, and the question's coverage (0..1)."""
+        words = content_words(question)
+        if not words:
+            return {}, 0.0
+        lexical = self.index.lexical
+        terms = {key: 1.0 for _, key in words if lexical.has_term(key)}
+        missing = [surface for surface, key in words if not lexical.has_term(key)]
+        translated = 0
+        if missing and self.embedder is not None and len(self.index.terms):
+            for options in self.index.terms.translate(missing, self.embedder):
+                translated += bool(options)
+                for option in options:
+                    terms.setdefault(option.key, 1.0)
+        coverage = (len(words) - len(missing) + self.config.translated_weight * translated) / len(
+            words
+        )
+        return terms, coverage
 
     def search(self, question: str, query_vector: np.ndarray, k: int) -> list[ScoredPassage]:
         total = len(self.index.passages)
@@ -61,8 +104,10 @@ class Retriever:
         dense = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True)}
         dense.pop(-1, None)
 
-        lexical_raw = self.index.lexical.scores(question) if mode != "dense" else None
-        coverage = self.index.lexical.query_coverage(question) if mode != "dense" else 0.0
+        lexical_raw, coverage = None, 0.0
+        if mode != "dense":
+            terms, coverage = self.lexical_query(question)
+            lexical_raw = self.index.lexical.scores_for_terms(terms)
         candidates = set(dense)
         if lexical_raw is not None and lexical_raw.any():
             top = np.argsort(-lexical_raw)[:pool]

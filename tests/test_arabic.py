@@ -153,3 +153,19 @@ def test_tokenize_concatenates_over_whitespace(left: str, right: str) -> None:
 def test_tokenize_equals_tokens_of_normalized_text() -> None:
     text = "تُعد زيارة الرئيس الروسي إلى الصين، حدثًا دبلوماسيًا مهمًا."
     assert tokenize(text) == tokenize(normalize(text))
+
+
+def test_imperfect_verb_prefixes_share_a_key():
+    # "تحتاج الصين" (question) and "يحتاج الرئيس" (article) are one verb.
+    assert light_stem("تحتاج") == light_stem("يحتاج")
+
+
+def test_four_letter_words_keep_their_first_letter():
+    assert light_stem("تجار") != light_stem("جار")
+
+
+def test_content_words_keep_surface_spelling_and_drop_stopwords():
+    from rag.text.arabic import content_words
+
+    words = content_words("لماذا تحتاج الصين إلى روسيا؟ حدثًا")
+    assert [w for w, _ in words] == ["تحتاج", "الصين", "روسيا", "حدثا"]

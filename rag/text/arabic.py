@@ -13,7 +13,7 @@ from functools import lru_cache
 # Bump when normalize/light_stem/tokenize change output, so that persisted
 # lexical indexes built with the old analyzer are rejected instead of silently
 # producing keys that queries can no longer match.
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 
 def _chars(*ranges: tuple[int, int]) -> list[str]:
@@ -146,8 +146,20 @@ def _strip_prepositions(word: str) -> str:
     return word
 
 
+# Imperfect-verb prefixes: تحتاج and يحتاج ("she/he needs") are one verb. Only
+# words of 5+ letters lose one, so that 4-letter nouns (تجار، نظام) survive.
+_VERB_PREFIXES = ("ي", "ت", "ن")
+_MIN_VERB = 5
+
+
+def _strip_verb_prefix(word: str) -> str:
+    if word.startswith(_VERB_PREFIXES) and len(word) >= _MIN_VERB:
+        return word[1:]
+    return word
+
+
 def _stem_arabic(word: str) -> str:
-    return _strip_prepositions(_strip_suffixes(_strip_proclitics(word)))
+    return _strip_verb_prefix(_strip_prepositions(_strip_suffixes(_strip_proclitics(word))))
 
 
 def _stem_latin(word: str) -> str:
@@ -239,3 +251,22 @@ def tokenize(text: str) -> list[str]:
     for chunk in text.split():
         keys.extend(_chunk_keys(chunk))
     return keys
+
+
+# Diacritics and tatweel only: the surface form keeps its spelling otherwise.
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """(surface word, match key) for each content word of `text`, first occurrences only.
+
+    The surface form is what an embedding model should see (a real word, not a
+    stem); the key is what the lexical index stores.
+    """
+    seen: dict[str, str] = {}
+    for chunk in _MARKS.sub("", text).split():
+        for token in _TOKEN.findall(chunk):
+            key = _index_key(normalize(token))
+            if key and key not in seen:
+                seen[key] = token
+    return [(surface, key) for key, surface in seen.items()]
