@@ -1,0 +1,1 @@
+"""The HTTP front end: a thin FastAPI layer over `rag.service.QAService`."""

@@ -1,0 +1,58 @@
+"""POST /ask and GET /ask: the question, answered with cited passages.
+
+No `from __future__ import annotations` here: the endpoints are annotated with
+types built per app inside `ask_router`, which FastAPI must see as objects.
+"""
+
+from fastapi import APIRouter, Depends
+
+from rag.api.deps import ServiceDep
+from rag.api.models import (
+    ErrorOut,
+    ValidationErrorOut,
+    ask_request_model,
+    question_query,
+    top_k_query,
+)
+from rag.api.security import enforce_rate_limit, require_api_key
+from rag.config import Settings
+from rag.responses import AskResponse
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorOut, "description": "RAG_API_KEY is set and X-API-Key is wrong"},
+    413: {"model": ErrorOut, "description": "Body over RAG_MAX_BODY_BYTES"},
+    422: {"model": ValidationErrorOut, "description": "Invalid question or top_k"},
+    429: {"model": ErrorOut, "description": "Over RAG_RATE_LIMIT; see Retry-After"},
+    503: {"model": ErrorOut, "description": "No index is loaded"},
+}
+
+
+def ask_router(settings: Settings) -> APIRouter:
+    """Routes for /ask, with this app's limits in their validation and schema."""
+    # The rate limit comes first so that guessing API keys is throttled too.
+    router = APIRouter(
+        tags=["ask"],
+        dependencies=[Depends(enforce_rate_limit), Depends(require_api_key)],
+        responses=ERROR_RESPONSES,
+    )
+    AskRequest = ask_request_model(settings.max_question_chars, settings.max_top_k)
+    Question = question_query(settings.max_question_chars)
+    TopK = top_k_query(settings.max_top_k)
+
+    # Plain `def`: FastAPI runs these in its threadpool, because embedding the
+    # question is a blocking call into C that must not stall the event loop.
+    @router.post("/ask", response_model=AskResponse)
+    def ask_post(body: AskRequest, service: ServiceDep) -> AskResponse:  # type: ignore[valid-type]
+        """Answer a question with the best passages and their exact citations."""
+        return service.ask(body.question, body.top_k)  # type: ignore[attr-defined]
+
+    @router.get("/ask", response_model=AskResponse)
+    def ask_get(
+        service: ServiceDep,
+        q: Question,  # type: ignore[valid-type]
+        top_k: TopK = 3,  # type: ignore[valid-type]
+    ) -> AskResponse:
+        """Same as POST /ask, with the question in the query string."""
+        return service.ask(q, top_k)
+
+    return router

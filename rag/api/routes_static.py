@@ -1,0 +1,110 @@
+"""The chat widget script, the demo page that embeds it, and the OpenAPI docs page."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# The demo page may load scripts only from this server (widget.js), never inline.
+# Styles may be inline: the widget styles its shadow root with <style> elements.
+DEMO_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
+# Swagger UI is an inline bootstrap script plus assets from its CDN.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    etag: str
+
+    @classmethod
+    def read(cls, path: Path) -> Asset | None:
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return None
+        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+
+
+@dataclass(frozen=True)
+class StaticAssets:
+    """Read once when the app is created: requests never touch the disk."""
+
+    folder: Path
+    widget: Asset | None
+    demo: Asset | None
+
+    @classmethod
+    def load(cls, folder: Path = STATIC_DIR) -> StaticAssets:
+        return cls(folder, Asset.read(folder / "widget.js"), Asset.read(folder / "demo.html"))
+
+
+def _missing(folder: Path, name: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"{name} is not installed: {folder / name} was missing when the server started"},
+        status_code=404,
+    )
+
+
+def static_router(assets: StaticAssets) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/widget.js")
+    async def widget(request: Request) -> Response:
+        """The embeddable chat widget."""
+        if assets.widget is None:
+            return _missing(assets.folder, "widget.js")
+        headers = {
+            "ETag": assets.widget.etag,
+            # Short: a redeployed widget reaches embedding sites within minutes.
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            # Other sites embed it with <script src>, so it must be loadable cross-origin.
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        }
+        if request.headers.get("if-none-match") == assets.widget.etag:
+            return Response(status_code=304, headers=headers)
+        return Response(
+            assets.widget.body, media_type="application/javascript; charset=utf-8", headers=headers
+        )
+
+    @router.get("/")
+    async def demo() -> Response:
+        """The demo page that embeds the widget."""
+        if assets.demo is None:
+            return _missing(assets.folder, "demo.html")
+        return HTMLResponse(
+            assets.demo.body,
+            headers={"Content-Security-Policy": DEMO_CSP, "X-Frame-Options": "SAMEORIGIN"},
+        )
+
+    return router
+
+
+def docs_router(app: FastAPI) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/docs")
+    async def docs() -> HTMLResponse:
+        """Swagger UI for the OpenAPI schema."""
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title=f"{app.title} docs")
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
+
+    return router

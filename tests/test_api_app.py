@@ -1,0 +1,35 @@
+"""The factory and its lifespan: everything loads at startup, and apps share nothing."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from rag.api.app import create_app
+
+
+def test_app_loads_model_and_index_before_the_first_request(make_settings) -> None:
+    app = create_app(make_settings())
+    assert app.state.service is None
+    with TestClient(app) as client:
+        assert app.state.service.ready
+        assert client.get("/health").json()["status"] == "ok"
+
+
+def test_apps_do_not_share_rate_limit_state(make_client) -> None:
+    first, second = make_client(rate_limit=1), make_client(rate_limit=1)
+    first.get("/ask")
+    assert first.get("/ask").status_code == 429
+    assert second.get("/ask").status_code == 422
+
+
+def test_health_reports_the_index_generation_and_model(client: TestClient, service) -> None:
+    body = client.get("/health").json()
+    expected = service.health()
+    assert body == {
+        "status": "ok",
+        "passages": expected.passages,
+        "documents": expected.documents,
+        "model": "multilingual-e5-small",
+        "index": expected.index,
+        "detail": None,
+    }
