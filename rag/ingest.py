@@ -24,6 +24,9 @@ SUPPORTED_SUFFIXES = (".txt", ".md")
 MAX_SHORT_WORDS = 12
 MAX_SHORT_CHARS = 100
 _TERMINAL = tuple(".!?؟:;؛،,…")
+# ...except a short question: "What happens next?" is a heading (or a title).
+MAX_QUESTION_WORDS = 8
+_QUESTION = tuple("?؟")
 
 _BULLET = re.compile(r"^(?:[•·▪●◦‣⁃\-\*–—]|\d{1,3}[.)])\s+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
@@ -32,6 +35,24 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 _BREADCRUMB_SEPARATORS = re.compile(r"[›»>/|]")
+# A dateline ("Tuesday 14 May 2024", "Updated 10:32 GMT", "١٤ مايو ٢٠٢٤"): numbers
+# plus only calendar words. It is not a title.
+_CALENDAR = (
+    "jan feb mar apr may jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun "
+    "updated published posted last gmt utc am pm at on st nd rd th "
+    "يناير فبراير مارس أبريل ابريل مايو يونيو يوليو أغسطس اغسطس سبتمبر أكتوبر اكتوبر نوفمبر "
+    "ديسمبر كانون شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين الأول الثاني الأحد الاثنين "
+    "الثلاثاء الأربعاء الخميس الجمعة السبت نشر نشرت تحديث آخر في م هـ"
+)
+_CALENDAR_WORDS = frozenset(_CALENDAR.split())
+
+
+def _is_dateline(text: str) -> bool:
+    words = re.findall(r"\w+", text.casefold())
+    if not any(w.isdigit() for w in words):
+        return False
+    return all(w.isdigit() or w in _CALENDAR_WORDS or w[:3] in _CALENDAR_WORDS for w in words)
+
 
 # Site chrome. Once a "terminator" appears, the article is over: what follows is
 # lists of other articles, tags and footers.
@@ -98,7 +119,8 @@ def parse_document(source: str, doc_id: str, path: str = "") -> Document:
     _read_header(doc, lines[:first_body])
     _read_trailer(doc, lines[last_body + 1 :])
 
-    section: str | None = None
+    # A heading above the first paragraph (markdown "## Intro") already opens a section.
+    section: str | None = doc.headings[-1].text if doc.headings else None
     paragraph = 0
     for line in lines[first_body : last_body + 1]:
         if _is_body(line):
@@ -107,9 +129,7 @@ def parse_document(source: str, doc_id: str, path: str = "") -> Document:
                 Passage(doc_id, paragraph, section, line.start, line.end, line.text)
             )
         else:
-            heading = _byline_name(line)
-            if heading is not None and doc.author is None:
-                doc.author = heading
+            if doc.author is None and _set_byline(doc, line):
                 continue
             doc.headings.append(Span(line.start, line.end, line.text))
             section = line.text
@@ -138,8 +158,8 @@ def _split_lines(source: str, markdown: bool) -> list[_Line]:
         elif m := _BULLET.match(stripped):
             start += m.end()
             kind = "bullet"
-        elif markdown and not previous_blank and lines and lines[-1].kind == "text":
-            # A hard-wrapped markdown paragraph continues until a blank line.
+        elif markdown and not previous_blank and lines and lines[-1].kind in ("text", "bullet"):
+            # A hard-wrapped markdown paragraph (or list item) continues until a blank line.
             prev = lines.pop()
             start = prev.start
         lines.append(_Line(start, end, source[start:end], kind))
@@ -170,11 +190,12 @@ def _drop_boilerplate(lines: list[_Line]) -> list[_Line]:
 
 def _is_short(line: _Line) -> bool:
     text = line.text
-    return (
-        len(text.split()) <= MAX_SHORT_WORDS
-        and len(text) <= MAX_SHORT_CHARS
-        and not text.endswith(_TERMINAL)
-    )
+    words = len(text.split())
+    if len(text) > MAX_SHORT_CHARS:
+        return False
+    if text.endswith(_QUESTION):
+        return words <= MAX_QUESTION_WORDS
+    return words <= MAX_SHORT_WORDS and not text.endswith(_TERMINAL)
 
 
 def _is_body(line: _Line) -> bool:
@@ -183,30 +204,53 @@ def _is_body(line: _Line) -> bool:
     return line.kind == "bullet" or not _is_short(line)
 
 
-def _byline_name(line: _Line) -> Span | None:
+_BYLINE_SEPARATOR = re.compile(r"\s*[,،|]\s*")
+
+
+def _byline_parts(line: _Line) -> tuple[Span, Span | None] | None:
+    """Split a byline: "By Jane Doe, Reuters" gives the author, then the affiliation."""
     m = _BYLINE.match(line.text)
     if not m or len(line.text.split()) > 8:
         return None
     name = m.group("name").strip()
-    # "By Jane Doe, Reuters": the author is the name, the agency is not.
-    name = re.split(r"\s*[,،|]\s*|\s+(?:and|و)\s+(?=[A-Z])", name)[0] if name else name
+    name = re.split(r"\s+(?:and|و)\s+(?=[A-Z])", name)[0]
     start = line.start + m.start("name")
-    return Span(start, start + len(name), name)
+    sep = _BYLINE_SEPARATOR.search(name)
+    if sep is None:
+        return Span(start, start + len(name), name), None
+    author = name[: sep.start()]
+    if not author:
+        return None
+    rest = name[sep.end() :]
+    rest = rest[: m2.start()] if (m2 := _BYLINE_SEPARATOR.search(rest)) else rest
+    rest_start = start + sep.end()
+    affiliation = None
+    if rest and not _is_dateline(rest):
+        affiliation = Span(rest_start, rest_start + len(rest), rest)
+    return Span(start, start + len(author), author), affiliation
+
+
+def _set_byline(doc: Document, line: _Line) -> bool:
+    """Record `line` as the byline if it is one and no author is known yet."""
+    parts = _byline_parts(line)
+    if parts is None:
+        return False
+    if doc.author is None:
+        doc.author = parts[0]
+        if doc.affiliation is None:
+            doc.affiliation = parts[1]
+    return True
 
 
 def _read_header(doc: Document, lines: list[_Line]) -> None:
     """Lines before the first paragraph: breadcrumbs, the title, maybe a byline."""
-    candidates = []
-    for line in lines:
-        name = _byline_name(line)
-        if name is not None:
-            doc.author = doc.author or name
-        else:
-            candidates.append(line)
-    # The title is the last short line above the body that is not a breadcrumb;
-    # a markdown "# Title" wins outright.
+    candidates = [line for line in lines if not _set_byline(doc, line)]
+    # The title is the last short line above the body that is neither a
+    # breadcrumb nor a dateline; a markdown "# Title" wins outright.
     titled = [c for c in candidates if c.kind == "heading"]
     plain = [c for c in candidates if not _BREADCRUMB_SEPARATORS.search(c.text)]
+    undated = [c for c in plain if not _is_dateline(c.text)]
+    plain = undated or plain
     chosen = titled[0] if titled else (plain[-1] if plain else None)
     if chosen is None and candidates:
         chosen = candidates[-1]
@@ -220,15 +264,9 @@ def _read_header(doc: Document, lines: list[_Line]) -> None:
 
 def _read_trailer(doc: Document, lines: list[_Line]) -> None:
     """Short lines after the last paragraph: the byline, then the affiliation."""
-    rest = []
-    for line in lines:
-        name = _byline_name(line)
-        if name is not None and doc.author is None:
-            doc.author = name
-        else:
-            rest.append(line)
+    rest = [line for line in lines if not (doc.author is None and _set_byline(doc, line))]
     if doc.author is None and rest:
         first = rest.pop(0)
         doc.author = Span(first.start, first.end, first.text)
-    if rest:
+    if rest and doc.affiliation is None:
         doc.affiliation = Span(rest[0].start, rest[0].end, rest[0].text)

@@ -56,11 +56,17 @@ class SentenceTransformerEmbedder:
                 "machine and set RAG_MODEL (or --model) to its local folder, or use the bundled "
                 f"default 'multilingual-e5-small'. ({type(exc).__name__})"
             ) from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers >= 5 renamed the method; the old name warns, then goes.
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension())
         declared = getattr(self._model, "prompts", None) or {}
         family_query, family_passage = family_prompts(name + " " + self._model_id())
-        self._query_prefix = declared.get("query", family_query)
-        self._passage_prefix = declared.get("passage", declared.get("document", family_passage))
+        # sentence-transformers >= 5 fills in {"query": "", "document": ""} when a model
+        # declares nothing, so an empty declared prompt means "none", not "no prefix".
+        self._query_prefix = declared.get("query") or family_query
+        self._passage_prefix = declared.get("passage") or declared.get("document") or family_passage
         self._lock = threading.Lock()
 
     def _model_id(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -58,6 +59,19 @@ def sentence_spans(passage: Passage) -> list[tuple[int, int]]:
     return [(passage.start + s, passage.start + e) for s, e in split_sentences(passage.text)]
 
 
+def embedding_key(doc: Document) -> str:
+    """A hash of exactly what gets embedded for a document, and where it sits.
+
+    The content hash alone is not enough to reuse vectors: when the parsing or
+    sentence rules change, an unchanged file yields other passages, sections or
+    sentence spans, and the old vectors would no longer line up with them.
+    """
+    items = [
+        [passage_embedding_text(doc, p), p.start, p.end, sentence_spans(p)] for p in doc.passages
+    ]
+    return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 @dataclass
 class _Embedded:
     passage_vectors: np.ndarray
@@ -88,11 +102,15 @@ def build_index(
         previous = _reusable(store, model)
         documents = [load_document(p) for p in paths]
         report = BuildReport(documents=len(documents))
-        old_hashes = previous.manifest["documents"] if previous else {}
-        report.removed = sorted(set(old_hashes) - {d.id for d in documents})
+        old_entries = previous.manifest["documents"] if previous else {}
+        report.removed = sorted(set(old_entries) - {d.id for d in documents})
+        keys = {d.id: embedding_key(d) for d in documents}
 
         changed = {
-            d.id for d in documents if old_hashes.get(d.id, {}).get("hash") != d.content_hash
+            d.id
+            for d in documents
+            if old_entries.get(d.id, {}).get("hash") != d.content_hash
+            or old_entries.get(d.id, {}).get("embedding_key") != keys[d.id]
         }
         if on_total:
             on_total(sum(len(d.passages) for d in documents if d.id in changed))
@@ -107,7 +125,9 @@ def build_index(
                 report.reused.append(doc.id)
 
         with store.new_generation() as folder:
-            _write_generation(folder, documents, embedded, embedder, model, exact_search_limit)
+            _write_generation(
+                folder, documents, keys, embedded, embedder, model, exact_search_limit
+            )
             report.generation = folder.name.removeprefix(".tmp-")
     report.passages = sum(len(d.passages) for d in documents)
     report.seconds = time.perf_counter() - started
@@ -180,6 +200,7 @@ def _reuse_document(previous: LoadedIndex | None, rows: range) -> _Embedded:
 def _write_generation(
     folder: Path,
     documents: list[Document],
+    keys: dict[str, str],
     embedded: dict[str, _Embedded],
     embedder: Embedder,
     model: str,
@@ -227,7 +248,12 @@ def _write_generation(
         "index_type": index_kind(index),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "documents": {
-            d.id: {"hash": d.content_hash, "path": d.path, "passages": len(d.passages)}
+            d.id: {
+                "hash": d.content_hash,
+                "embedding_key": keys[d.id],
+                "path": d.path,
+                "passages": len(d.passages),
+            }
             for d in documents
         },
     }

@@ -38,7 +38,7 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 DOCUMENTS = "documents.jsonl"
 SENTENCES = "sentences.npz"
-KEEP_GENERATIONS = 2
+_REQUIRED_KEYS = ("model", "dim", "count", "documents")
 
 
 @dataclass
@@ -101,7 +101,12 @@ class IndexStore:
         pointer = self.root / POINTER
         if not pointer.is_file():
             return None
-        name = pointer.read_text(encoding="utf-8").strip()
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IndexCorruptError(
+                f"{pointer} is unreadable ({exc}); rebuild with `rag index`"
+            ) from exc
         if not name or "/" in name or name.startswith("."):
             raise IndexCorruptError(f"{pointer} is damaged; rebuild with `rag index`")
         return self.root / name
@@ -171,6 +176,11 @@ class IndexStore:
             raise IndexCorruptError(
                 f"the index in {path} has an unknown format; rebuild with `rag index`"
             )
+        missing = [key for key in _REQUIRED_KEYS if key not in manifest]
+        if missing:
+            raise IndexCorruptError(
+                f"the manifest in {path} lacks {', '.join(missing)}; rebuild with `rag index`"
+            )
         for name, expected in manifest.get("files", {}).items():
             file = path / name
             if not file.is_file():
@@ -203,6 +213,10 @@ class IndexStore:
         tmp = self.root / f".tmp-{name}"
         tmp.mkdir()
         try:
+            previous = self.current_path()
+        except IndexCorruptError:
+            previous = None
+        try:
             yield tmp
             self._seal(tmp)
             final = self.root / name
@@ -212,7 +226,7 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        self._remove_old_generations(keep=name)
+        self._remove_old_generations(keep={name, previous.name if previous else name})
 
     def _seal(self, folder: Path) -> None:
         """Checksum every file into the manifest, then fsync all of it."""
@@ -244,9 +258,12 @@ class IndexStore:
         for leftover in self.root.glob(f".{POINTER}.*"):
             leftover.unlink(missing_ok=True)
 
-    def _remove_old_generations(self, keep: str) -> None:
-        # The previous generation stays: a server that has not swapped yet may
-        # still be reading it.
-        generations = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
-        for old in [g for g in generations if g.name != keep][: -(KEEP_GENERATIONS - 1) or None]:
-            shutil.rmtree(old, ignore_errors=True)
+    def _remove_old_generations(self, keep: set[str]) -> None:
+        # The previous generation (the one CURRENT named before this build) stays:
+        # a server that has not swapped yet may still be reading it. Anything
+        # else is older, or an orphan of a build killed before the swap. Names
+        # are not a reliable age order (two builds in one second differ only by
+        # a random suffix), so the pointer decides, not sorting.
+        for old in self.root.glob("gen-*"):
+            if old.is_dir() and old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
