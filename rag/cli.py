@@ -104,7 +104,15 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
 
     settings = _settings(host=host, port=port, index_dir=index_dir, model=model)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # Uvicorn trusts X-Forwarded-For from loopback by default; the rate limiter must
+    # only see a forwarded address when the operator says a proxy is in front.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=settings.trust_proxy,
+    )
 
 
 @main.command("eval")

@@ -131,12 +131,17 @@ def test_targeted_paragraph_is_highlighted_by_css(client: TestClient) -> None:
     assert re.search(r"\.para:target\{[^}]*background", html)
 
 
+def test_metadata_citation_anchors_are_highlighted_by_css(client: TestClient) -> None:
+    html = html_page(client, ARABIC_DOC_ID).text
+    assert re.search(r"h1:target,\.author:target\{[^}]*background", html)
+
+
 def test_title_byline_and_headings_are_shown_as_metadata(client: TestClient) -> None:
     doc = client.get(f"/documents/{ARABIC_DOC_ID}").json()
     html = html_page(client, ARABIC_DOC_ID).text
     assert f"<title>{doc['title']}" in html
-    assert f"<h1>{doc['title']}</h1>" in html
-    assert f'<span class="author">{doc["author"]}</span>' in html
+    assert f'<h1 id="title">{doc["title"]}</h1>' in html
+    assert f'<span id="author" class="author">{doc["author"]}</span>' in html
     for heading in doc["sections"]:
         assert f">{heading}</h2>" in html
 

@@ -39,6 +39,7 @@ border-bottom:1px solid var(--rule)}
 .para{position:relative;margin:0 -.6rem 1.1rem;padding:.2rem .6rem;border-radius:6px;\
 scroll-margin-top:25vh;transition:background-color .4s}
 .para:target{background:var(--mark)}
+h1:target,.author:target{background:var(--mark);border-radius:6px}
 .bullet{padding-inline-start:1.9rem}
 .bullet::before{content:"\\2022";position:absolute;inset-inline-start:.75rem}
 .pn{position:absolute;inset-inline-end:100%;font:.75rem/2.6 system-ui,sans-serif;\
@@ -106,8 +107,11 @@ def document_page(doc: Document) -> str:
     labels = _LABELS.get(doc.language, _LABELS["en"])
     title = doc.title.text if doc.title else doc.id
     parts = [f'<nav><a href="/documents">{escape(labels["all"])}</a></nav>\n<article>\n<header>\n']
-    parts.append(f"<h1>{escape(title)}</h1>\n")
-    byline = [f'<span class="author">{escape(doc.author.text)}</span>'] if doc.author else []
+    # #title and #author are where metadata citations ("who wrote this?") point.
+    parts.append(f'<h1 id="title">{escape(title)}</h1>\n')
+    byline = (
+        [f'<span id="author" class="author">{escape(doc.author.text)}</span>'] if doc.author else []
+    )
     if doc.affiliation:
         byline.append(f'<span class="affiliation">{escape(doc.affiliation.text)}</span>')
     if byline:

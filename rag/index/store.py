@@ -27,6 +27,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from rag.crosslingual import TermTranslator
 from rag.documents import Document, Passage
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
 from rag.index.vectors import read_vector_index
@@ -65,6 +66,7 @@ class LoadedIndex:
     passages: list[Passage]
     sentences: SentenceTable
     lexical: BM25Index
+    terms: TermTranslator
 
     @property
     def model(self) -> str:
@@ -145,6 +147,7 @@ class IndexStore:
                     data["passage_rows"], data["starts"], data["ends"], data["vectors"]
                 )
             lexical = BM25Index.load(path)
+            terms = TermTranslator.load(path)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"the index in {path} cannot be read ({exc}); rebuild with `rag index`"
@@ -158,7 +161,14 @@ class IndexStore:
         if vectors.d != manifest["dim"]:
             raise IndexCorruptError(f"the index in {path} has the wrong dimension")
         return LoadedIndex(
-            path, manifest, vectors, {d.id: d for d in documents}, passages, sentences, lexical
+            path,
+            manifest,
+            vectors,
+            {d.id: d for d in documents},
+            passages,
+            sentences,
+            lexical,
+            terms,
         )
 
     def _verified_manifest(self, path: Path) -> dict:
