@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -70,6 +73,21 @@ def test_demo_page_csp_lets_only_this_servers_scripts_run(static_client: TestCli
     assert directives["script-src"] == "'self'"
     assert directives["connect-src"] == "'self'"
     assert "frame-ancestors" in directives
+
+
+def test_demo_page_allows_its_own_styles_by_hash_not_unsafe_inline(
+    make_client, assets: Path
+) -> None:
+    styled = DEMO.replace("<script", "<style>body{color:red}</style><script")
+    (assets / "demo.html").write_text(styled, encoding="utf-8")
+    response = make_client(static_dir=assets).get("/")
+    style_src = next(
+        d for d in response.headers["content-security-policy"].split(";") if "style-src" in d
+    )
+    block = re.search(r"<style[^>]*>(.*?)</style>", response.text, re.DOTALL).group(1)
+    digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in style_src
+    assert "unsafe-inline" not in style_src
 
 
 def test_demo_page_has_the_other_security_headers(static_client: TestClient) -> None:

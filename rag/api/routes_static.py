@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +15,25 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 STATIC_DIR = Path(__file__).parent / "static"
 
 # The demo page may load scripts only from this server (widget.js), never inline.
-# Styles may be inline: the widget styles its shadow root with <style> elements.
-DEMO_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+# Its own <style> blocks are allowed by hash; the widget styles its shadow root
+# with a constructable stylesheet, which style-src does not restrict.
+_DEMO_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'{hashes}; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'self'"
 )
+_STYLE_BLOCK = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+def demo_csp(page: bytes) -> str:
+    """The demo page's policy, allowing exactly its own inline styles."""
+    digests = [
+        base64.b64encode(hashlib.sha256(block).digest()).decode()
+        for block in _STYLE_BLOCK.findall(page)
+    ]
+    return _DEMO_CSP.format(hashes="".join(f" 'sha256-{d}'" for d in digests))
+
+
 # Swagger UI is an inline bootstrap script plus assets from its CDN.
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -49,10 +64,13 @@ class StaticAssets:
     folder: Path
     widget: Asset | None
     demo: Asset | None
+    demo_policy: str
 
     @classmethod
     def load(cls, folder: Path = STATIC_DIR) -> StaticAssets:
-        return cls(folder, Asset.read(folder / "widget.js"), Asset.read(folder / "demo.html"))
+        demo = Asset.read(folder / "demo.html")
+        policy = demo_csp(demo.body if demo else b"")
+        return cls(folder, Asset.read(folder / "widget.js"), demo, policy)
 
 
 def _missing(folder: Path, name: str) -> JSONResponse:
@@ -91,7 +109,10 @@ def static_router(assets: StaticAssets) -> APIRouter:
             return _missing(assets.folder, "demo.html")
         return HTMLResponse(
             assets.demo.body,
-            headers={"Content-Security-Policy": DEMO_CSP, "X-Frame-Options": "SAMEORIGIN"},
+            headers={
+                "Content-Security-Policy": assets.demo_policy,
+                "X-Frame-Options": "SAMEORIGIN",
+            },
         )
 
     return router
