@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         2.0, ge=0, description="How long the first question waits for others to share a batch."
     )
     exact_search_limit: int = Field(
-        50_000,
+        20_000,  # measured by `make bench`; see rag/index/vectors.py
         ge=0,
         description="Up to this many passages the vector index is exact (flat); beyond, HNSW.",
     )

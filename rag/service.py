@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering import compose_answer, confidence_of, passage_hits
+from rag.batching import MicroBatcher
+from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
 from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name, load_embedder
@@ -46,6 +48,16 @@ class QAService:
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
         self._reload_lock = threading.Lock()
+        # Keyed by (index generation, normalised question, top_k, retrieval config).
+        self._answers: LRUCache[AskResponse] = LRUCache(settings.cache_size)
+        # batch_max_size 1 means plain locking: each question runs alone.
+        self._batcher = (
+            MicroBatcher(
+                self.embedder.embed_queries, settings.batch_max_size, settings.batch_max_wait_ms
+            )
+            if settings.batch_max_size > 1
+            else None
+        )
 
     # -- index lifecycle -------------------------------------------------------
 
@@ -67,6 +79,8 @@ class QAService:
             index = self.store.load(expected_model=self.model)
             self._snapshot = _Snapshot(index, Retriever(index, self.retrieval))
             self._load_error = None
+            # Old keys can no longer match (the generation is in the key); this frees them.
+            self._answers.clear()
             return index.generation
 
     def use_retrieval(self, config: RetrievalConfig) -> None:
@@ -89,23 +103,42 @@ class QAService:
     # -- questions -------------------------------------------------------------
 
     def embed_question(self, question: str) -> np.ndarray:
+        if self._batcher is not None:
+            return self._batcher.embed(question)
         return self.embedder.embed_queries([question])[0]
 
     def ask(self, question: str, top_k: int = 3) -> AskResponse:
         started = time.perf_counter()
         snapshot = self.snapshot()
         question = question.strip()
+        key = (
+            snapshot.index.generation,
+            normalise_question(question),
+            top_k,
+            snapshot.retriever.config,
+        )
+        cached = self._answers.get(key)
+        if cached is not None:
+            took_ms = round((time.perf_counter() - started) * 1000, 2)
+            return cached.model_copy(update={"question": question, "took_ms": took_ms})
         vector = self.embed_question(question)
         hits = snapshot.retriever.search(question, vector, top_k)
         passages = passage_hits(snapshot.index, hits)
         answer = compose_answer(passages, confidence_of(hits))
-        return AskResponse(
+        response = AskResponse(
             question=question,
             language=detect_language(question),
             answer=answer,
             passages=passages,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+        self._answers.put(key, response)
+        return response
+
+    def close(self) -> None:
+        """Stop the embedding worker (the HTTP app calls this on shutdown)."""
+        if self._batcher is not None:
+            self._batcher.close()
 
     # -- documents -------------------------------------------------------------
 

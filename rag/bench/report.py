@@ -1,0 +1,181 @@
+"""The bench's printed table: the same figures as the JSON, for people."""
+
+from __future__ import annotations
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+    return "-" if value is None else str(value)
+
+
+def _table(title: str, header: list[str], rows: list[list[object]]) -> str:
+    cells = [header, *[[_fmt(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        # First column left-aligned (labels), the rest right-aligned (numbers).
+        pairs = enumerate(zip(row, widths, strict=True))
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in pairs)
+
+    out = [f"\n== {title}", line(header), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells[1:]]
+    return "\n".join(out)
+
+
+def _target(value: float | None, limit: float, below: bool) -> str:
+    if value is None:
+        return "n/a"
+    ok = value <= limit if below else value >= limit
+    return f"{value:.3g} ({'<=' if below else '>='} {limit}: {'met' if ok else 'MISSED'})"
+
+
+def render(results: dict) -> str:
+    parts = []
+    m = results["machine"]
+    parts.append(f"machine: {m['cpu']}, {m['cores']} cores, python {m['python']}")
+    f = results.get("floor")
+    if f:
+        named = [
+            ("embed one question", "embed"),
+            ("vector search (top 3)", "search"),
+            ("retrieval (hybrid, top 3)", "retrieve"),
+            ("QAService.ask (no HTTP)", "ask_in_process"),
+        ]
+        rows = [[label, f[key]["p50_ms"], f[key]["p99_ms"]] for label, key in named]
+        rows.append(["embed, per question in a batch of 32", f["batch32_ms_per_question"], None])
+        parts.append(_table("floor (in process, ms)", ["what", "p50", "p99"], rows))
+        extra = [
+            f"floor embed+search p50: {f['floor_p50_ms']} ms; "
+            f"embedding ceiling (batch of 32): {f['ceiling_qps']} questions/s",
+            f"CPU float32 peak (numpy matmul): {f['peak_gflops']} GFLOP/s",
+        ]
+        if "arithmetic_limit_ms" in f:
+            extra.append(
+                f"encoder: {f['mean_tokens']:.1f} tokens/question -> {f['gflop_per_question']} "
+                f"GFLOP -> arithmetic limit {f['arithmetic_limit_ms']} ms; embed p50 / limit = "
+                f"{f['embed_over_limit']}x (single), {f['batch32_over_limit']}x (batched)"
+            )
+        parts.append("\n".join(extra))
+    c = results.get("concurrency")
+    if c:
+        rows = [
+            [
+                n,
+                c["lock"][n]["qps"],
+                c["lock"][n]["p50_ms"],
+                c["batch"][n]["qps"],
+                c["batch"][n]["p50_ms"],
+                c["batch"][n]["mean_batch_size"],
+                c["batch_over_lock_qps"][n],
+            ]
+            for n in c["lock"]
+        ]
+        parts.append(
+            _table(
+                f"embedding under concurrency (in process; batch max {c['batch_max_size']}, "
+                f"wait {c['batch_max_wait_ms']} ms)",
+                [
+                    "clients",
+                    "lock q/s",
+                    "lock p50",
+                    "batch q/s",
+                    "batch p50",
+                    "mean batch",
+                    "batch/lock",
+                ],
+                rows,
+            )
+        )
+    h = results.get("http")
+    if h and "levels" in h:
+        rows = [
+            [lv["clients"], lv["ok"], lv["errors"], lv["qps"], lv["p50_ms"], lv["p99_ms"]]
+            for lv in h["levels"]
+        ]
+        parts.append(
+            _table(
+                "HTTP POST /ask on 127.0.0.1",
+                ["clients", "ok", "errors", "q/s", "p50", "p99"],
+                rows,
+            )
+        )
+        parts.append(
+            f"cold start (spawn to /health ok): {h['cold_start_s']} s\n"
+            f"interleaved with HTTP: floor embed+search p50 {h['interleaved_floor']['p50_ms']} ms, "
+            f"embedding ceiling {h['interleaved_ceiling_qps']} questions/s\n"
+            f"HTTP p50 at c=1 / in-process floor: "
+            f"{_target(h.get('p50_c1_over_floor'), 1.5, below=True)}\n"
+            f"HTTP q/s at c=16 / embedding ceiling: "
+            f"{_target(h.get('qps_c16_over_ceiling'), 0.8, below=False)}"
+        )
+    elif h:
+        parts.append(f"\n== HTTP: skipped ({h.get('skipped')})")
+    i = results.get("indexing")
+    if i:
+        parts.append(
+            f"\n== indexing: {i['passages']} passages + {i['sentences']} sentences of "
+            f"{i['documents']} documents in {i['seconds']} s -> {i['passages_per_s']} passages/s "
+            f"({i['texts_embedded_per_s']} embedded texts/s)"
+        )
+        fp = i.get("footprint")
+        if fp:
+            files = ", ".join(f"{k} {v:.0f}" for k, v in fp["bytes_per_passage"].items())
+            parts.append(
+                f"served index on disk: {fp['total_bytes_per_passage']:.0f} bytes/passage ({files})"
+            )
+    s = results.get("scaling")
+    if s:
+        p = s["params"]
+        rows = [
+            [
+                r["passages"],
+                r["index_kind"],
+                r["flat_build_s"],
+                r["hnsw_build_s"],
+                r["flat_bytes_per_passage"],
+                r["hnsw_bytes_per_passage"],
+                r["flat_search"]["p50_ms"],
+                r["hnsw_search"]["p50_ms"],
+                r["hnsw_recall_at_10"],
+                r["bm25_build_s"],
+                r["lexical_argsort"]["p50_ms"],
+                r["lexical_argpartition"]["p50_ms"],
+            ]
+            for r in s["sizes"]
+        ]
+        parts.append(
+            _table(
+                f"scaling ({s['vectors']}; HNSW M={p['hnsw_m']} efC={p['hnsw_ef_construction']} "
+                f"efS={p['hnsw_ef_search']}; exact up to {p['exact_search_limit']})",
+                [
+                    "passages",
+                    "kind",
+                    "flat build s",
+                    "hnsw build s",
+                    "flat B/p",
+                    "hnsw B/p",
+                    "flat p50",
+                    "hnsw p50",
+                    "recall@10",
+                    "bm25 build s",
+                    "bm25 sort p50",
+                    "bm25 part p50",
+                ],
+                rows,
+            )
+        )
+        for r in s["sizes"]:
+            sweep = ", ".join(
+                f"ef {e['ef_search']}: {e['recall_at_10']:.3f}/{e['p50_ms']:.2f}ms"
+                for e in r["ef_sweep"]
+            )
+            parts.append(f"  {r['passages']}: recall/p50 by efSearch: {sweep}")
+        parts.append(f"  exact search costs {s['flat_us_per_passage']} us per passage")
+        for skipped in s.get("skipped", []):
+            parts.append(f"  {skipped['passages']}: skipped (time budget)")
+    parts.append(
+        f"\ntotal bench time: {results.get('seconds')} s; load average at start "
+        f"{results.get('loadavg_start')}, at end {results.get('loadavg_end')} (2 cores)"
+    )
+    return "\n".join(parts)
