@@ -78,4 +78,8 @@ class Health(BaseModel):
     documents: int
     model: str
     index: str | None = Field(None, description="Generation of the loaded index.")
-    detail: str | None = Field(None, description="Why the index is unavailable, if it is.")
+    detail: str | None = Field(
+        None,
+        description="Why the index is unavailable, or why the last reload failed "
+        "(the previous index then keeps serving, with status `ok`).",
+    )

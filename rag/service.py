@@ -76,7 +76,12 @@ class QAService:
     def reload(self) -> str:
         """Swap to the index generation on disk; on failure the old one keeps serving."""
         with self._reload_lock:
-            index = self.store.load(expected_model=self.model)
+            try:
+                index = self.store.load(expected_model=self.model)
+            except RagError as exc:
+                # Kept for /health (status stays "ok" while the old index serves).
+                self._load_error = f"reload failed: {exc}"
+                raise
             self._snapshot = _Snapshot(index, Retriever(index, self.retrieval))
             self._load_error = None
             # Old keys can no longer match (the generation is in the key); this frees them.

@@ -33,3 +33,13 @@ def test_health_reports_the_index_generation_and_model(client: TestClient, servi
         "index": expected.index,
         "detail": None,
     }
+
+
+def test_an_app_started_again_answers_with_a_fresh_service(make_settings) -> None:
+    # An ASGI server (or a test harness) may run the lifespan more than once.
+    app = create_app(make_settings())
+    with TestClient(app):
+        first = app.state.service
+    with TestClient(app) as client:
+        assert app.state.service is not first
+        assert client.get("/ask", params={"q": "why does China need Russia?"}).status_code == 200

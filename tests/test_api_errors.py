@@ -209,12 +209,25 @@ def test_unknown_document_is_404(client: TestClient) -> None:
         "/documents/..%5C..%5Cwindows%5Cwin.ini",
         "/documents/putin-beijing%00.txt",
         "/documents/%2Fetc%2Fpasswd",
+        "/documents/..%2f..%2fetc%2fpasswd",
+        "/documents/%252e%252e%252fetc%252fpasswd",
+        "/documents/..\\..\\etc\\passwd",
+        "/documents/%2E%2E%2F",
+        "/documents/x%2F",
     ],
 )
 def test_path_traversal_is_404(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert_error(response, 404)
     assert "root:" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/documents/", "/ask/", "/health/", "/documents/%2E%2E%2F"])
+def test_no_trailing_slash_redirect(client: TestClient, path: str) -> None:
+    # A redirect would be built from the decoded path: `%2E%2E%2F` would send clients to `..`.
+    response = client.get(path, follow_redirects=False)
+    assert_error(response, 404)
+    assert "location" not in response.headers
 
 
 def test_unknown_route_is_json_404(client: TestClient) -> None:

@@ -187,9 +187,39 @@ def test_public_routes_need_no_key(make_client, path: str) -> None:
     assert client.get(path).status_code == 200
 
 
+def test_schema_declares_the_api_key_exactly_when_one_is_set(make_client) -> None:
+    public = make_client().get("/openapi.json").json()
+    keyed = make_client(api_key="s3cret-key").get("/openapi.json").json()
+    assert "security" not in public["paths"]["/ask"]["post"]
+    assert "401" not in public["paths"]["/ask"]["post"]["responses"]
+    assert keyed["paths"]["/ask"]["post"]["security"] == [{"ApiKey": []}]
+    assert "401" in keyed["paths"]["/ask"]["post"]["responses"]
+
+
+def test_schema_names_each_key_header_under_its_own_scheme(make_client) -> None:
+    schemes = make_client(api_key="k").get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["ApiKey"]["name"] == "X-API-Key"
+    assert schemes["AdminKey"]["name"] == "X-Admin-Key"
+
+
 @pytest.mark.parametrize("path", ["/widget.js", "/"])
 def test_widget_assets_need_no_key(make_client, tmp_path, path: str) -> None:
     (tmp_path / "widget.js").write_text("// widget\n")
     (tmp_path / "demo.html").write_text("<!doctype html><title>demo</title>\n")
     client = make_client(api_key="s3cret-key", static_dir=tmp_path)
     assert client.get(path).status_code == 200
+
+
+# -- security headers on the HTML pages not covered elsewhere ----------------------------------
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.mark.parametrize("path", ["/documents", "/docs"])
+def test_html_pages_carry_the_security_headers(client: TestClient, path: str) -> None:
+    response = client.get(path, headers=HTML)
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "base-uri 'none'" in csp

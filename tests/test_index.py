@@ -394,6 +394,42 @@ def strip_manifest(index: Path) -> None:
     path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
+def edit_manifest(index: Path, edit) -> None:
+    path = _current(index) / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    edit(manifest)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def manifest_count_mismatch(index: Path) -> None:
+    edit_manifest(index, lambda m: m.update(count=m["count"] + 1))
+
+
+def manifest_wrong_dim(index: Path) -> None:
+    edit_manifest(index, lambda m: m.update(dim=m["dim"] + 1))
+
+
+def manifest_without_checksums(index: Path) -> None:
+    edit_manifest(index, lambda m: m.pop("files"))
+
+
+def manifest_skips_a_checksum(index: Path) -> None:
+    edit_manifest(index, lambda m: m["files"].pop(VECTORS))
+
+
+def manifest_wrong_checksum(index: Path) -> None:
+    edit_manifest(index, lambda m: m["files"][DOCUMENTS].update(sha256="0" * 64))
+
+
+def manifest_malformed_checksum(index: Path) -> None:
+    edit_manifest(index, lambda m: m["files"].update({VECTORS: "not an entry"}))
+
+
+def manifest_checksums_outside(index: Path) -> None:
+    entry = {"sha256": "0" * 64, "bytes": 1}
+    edit_manifest(index, lambda m: m["files"].update({f"../{POINTER}": entry}))
+
+
 def delete_sentences(index: Path) -> None:
     (_current(index) / SENTENCES).unlink()
 
@@ -421,6 +457,13 @@ DAMAGE = [
     delete_manifest,
     garble_manifest,
     strip_manifest,
+    manifest_count_mismatch,
+    manifest_wrong_dim,
+    manifest_without_checksums,
+    manifest_skips_a_checksum,
+    manifest_wrong_checksum,
+    manifest_malformed_checksum,
+    manifest_checksums_outside,
     delete_sentences,
     pointer_to_nowhere,
     pointer_escapes,

@@ -57,6 +57,11 @@ def create_app(
         lifespan=_lifespan,
         docs_url=None,  # served by docs_router, with its own CSP
         redoc_url=None,
+        # No trailing-slash redirects: Starlette builds them from the *decoded* path and
+        # the client's Host header, so `/documents/%2E%2E%2F` would redirect to
+        # `/documents/..` (which a client resolves to `/`) and `x%2F` to `x`. Every route
+        # has one spelling; anything else is a plain 404.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.service = service
@@ -117,6 +122,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A service passed in by the caller (tests share one) is the caller's to close.
         if owned:
             service.close()
+            # A later startup of this app (an ASGI server may run the lifespan again)
+            # must build a new service, not pick up the closed one.
+            app.state.service = None
 
 
 @contextlib.contextmanager

@@ -29,12 +29,16 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 
 def ask_router(settings: Settings) -> APIRouter:
     """Routes for /ask, with this app's limits in their validation and schema."""
-    # The rate limit comes first so that guessing API keys is throttled too.
-    router = APIRouter(
-        tags=["ask"],
-        dependencies=[Depends(enforce_rate_limit), Depends(require_api_key)],
-        responses=ERROR_RESPONSES,
-    )
+    # The rate limit comes first so that guessing API keys is throttled too. The key
+    # check is only there when a key is set, so the OpenAPI schema declares the
+    # X-API-Key security scheme (and the 401) exactly when the server enforces it.
+    dependencies = [Depends(enforce_rate_limit)]
+    responses = dict(ERROR_RESPONSES)
+    if settings.api_key:
+        dependencies.append(Depends(require_api_key))
+    else:
+        del responses[401]
+    router = APIRouter(tags=["ask"], dependencies=dependencies, responses=responses)
     AskRequest = ask_request_model(settings.max_question_chars, settings.max_top_k)
     Question = question_query(settings.max_question_chars)
     TopK = top_k_query(settings.max_top_k)

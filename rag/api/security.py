@@ -32,11 +32,19 @@ def _same_secret(given: str | None, expected: str) -> bool:
 
 
 # auto_error=False: the checks below answer with our own messages, and only when a key is set.
+# Distinct scheme names: by default both would be "APIKeyHeader", and the OpenAPI schema
+# would keep only one of them (it said /ask wanted X-Admin-Key).
 _api_key_header = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="Required on /ask when RAG_API_KEY is set."
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    auto_error=False,
+    description="Required on /ask when RAG_API_KEY is set.",
 )
 _admin_key_header = APIKeyHeader(
-    name="X-Admin-Key", auto_error=False, description="RAG_ADMIN_KEY, for /admin endpoints."
+    name="X-Admin-Key",
+    scheme_name="AdminKey",
+    auto_error=False,
+    description="RAG_ADMIN_KEY, for /admin endpoints.",
 )
 
 

@@ -39,7 +39,9 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 DOCUMENTS = "documents.jsonl"
 SENTENCES = "sentences.npz"
-_REQUIRED_KEYS = ("model", "dim", "count", "documents")
+_REQUIRED_KEYS = ("model", "dim", "count", "documents", "files")
+# The files every generation has; the manifest must checksum each of them.
+_CHECKSUMMED = (VECTORS, DOCUMENTS, SENTENCES)
 
 
 @dataclass
@@ -83,6 +85,21 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _valid_checksums(files: object) -> bool:
+    """`files` maps plain file names to their size and SHA-256, the required ones included."""
+    if not isinstance(files, dict) or not all(name in files for name in _CHECKSUMMED):
+        return False
+    return all(
+        isinstance(name, str)
+        and "/" not in name
+        and not name.startswith(".")
+        and isinstance(entry, dict)
+        and type(entry.get("bytes")) is int
+        and isinstance(entry.get("sha256"), str)
+        for name, entry in files.items()
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -159,7 +176,9 @@ class IndexStore:
                 f"{len(passages)} passages; rebuild with `rag index`"
             )
         if vectors.d != manifest["dim"]:
-            raise IndexCorruptError(f"the index in {path} has the wrong dimension")
+            raise IndexCorruptError(
+                f"the index in {path} has the wrong dimension; rebuild with `rag index`"
+            )
         return LoadedIndex(
             path,
             manifest,
@@ -191,7 +210,13 @@ class IndexStore:
             raise IndexCorruptError(
                 f"the manifest in {path} lacks {', '.join(missing)}; rebuild with `rag index`"
             )
-        for name, expected in manifest.get("files", {}).items():
+        files = manifest["files"]
+        if not _valid_checksums(files):
+            raise IndexCorruptError(
+                f"the manifest in {path} does not checksum every index file; "
+                "rebuild with `rag index`"
+            )
+        for name, expected in files.items():
             file = path / name
             if not file.is_file():
                 raise IndexCorruptError(f"{file} is missing; rebuild with `rag index`")
