@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.cache import LRUCache
+from rag.embeddings import Embedder
 from rag.errors import RagError
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -172,3 +174,47 @@ class MicroBatcher:
         for item, row in zip(live, vectors, strict=True):
             # A copy, so one caller's vector does not keep the whole batch alive.
             item.future.set_result(row.copy())
+
+
+class BatchedQueryEmbedder:
+    """The `Embedder` interface over a micro-batcher, with an LRU of query vectors.
+
+    Retrieval embeds single words of a question to translate them across
+    languages (`rag.crosslingual`). Through this, those words join the batches
+    of concurrent questions instead of taking the engine alone, and a word seen
+    before costs nothing: a vector depends only on the text and the model, and
+    the same names and nouns recur across questions.
+    """
+
+    def __init__(
+        self, embedder: Embedder, batcher: MicroBatcher | None, cache_size: int = 20_000
+    ) -> None:
+        self.name = embedder.name
+        self.dim = embedder.dim
+        self._embedder = embedder
+        self._batcher = batcher
+        self._vectors: LRUCache[np.ndarray] = LRUCache(cache_size)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: list[int] = []
+        for i, text in enumerate(texts):
+            vector = self._vectors.get(text)
+            if vector is None:
+                missing.append(i)
+            else:
+                out[i] = vector
+        if missing:
+            wanted = [texts[i] for i in missing]
+            if self._batcher is not None:
+                futures = [self._batcher.submit(text) for text in wanted]
+                vectors = [future.result() for future in futures]
+            else:
+                vectors = list(self._embedder.embed_queries(wanted))
+            for i, text, vector in zip(missing, wanted, vectors, strict=True):
+                out[i] = vector
+                self._vectors.put(text, vector)
+        return out
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embedder.embed_passages(texts)

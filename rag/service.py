@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering import compose_answer, confidence_of, passage_hits
-from rag.batching import MicroBatcher
+from rag.batching import BatchedQueryEmbedder, MicroBatcher
 from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
 from rag.documents import Document
@@ -25,6 +25,7 @@ from rag.index.store import IndexStore, LoadedIndex
 from rag.responses import AskResponse, DocumentSummary, Health
 from rag.retrieval import RetrievalConfig, Retriever
 from rag.text.language import detect_language
+from rag.threads import single_threaded_blas
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class QAService:
         retrieval: RetrievalConfig | None = None,
     ) -> None:
         self.settings = settings
+        # Per-request numpy work is tiny; BLAS threads would only wait for cores
+        # the embedding engine is using (see rag/threads.py for the figures).
+        single_threaded_blas()
         self.embedder = embedder or load_embedder(settings.model)
         self.model = canonical_model_name(self.embedder.name)
         self.store = IndexStore(settings.index_dir)
@@ -58,6 +62,9 @@ class QAService:
             if settings.batch_max_size > 1
             else None
         )
+        # What retrieval embeds (a question's words, to translate them) goes
+        # through the batcher too, and repeated words come from a cache.
+        self._query_embedder = BatchedQueryEmbedder(self.embedder, self._batcher)
 
     # -- index lifecycle -------------------------------------------------------
 
@@ -70,7 +77,7 @@ class QAService:
             if strict:
                 raise
             return
-        self._snapshot = _Snapshot(index, Retriever(index, self.retrieval))
+        self._snapshot = _Snapshot(index, Retriever(index, self.retrieval, self._query_embedder))
         self._load_error = None
 
     def reload(self) -> str:
@@ -82,7 +89,8 @@ class QAService:
                 # Kept for /health (status stays "ok" while the old index serves).
                 self._load_error = f"reload failed: {exc}"
                 raise
-            self._snapshot = _Snapshot(index, Retriever(index, self.retrieval))
+            retriever = Retriever(index, self.retrieval, self._query_embedder)
+            self._snapshot = _Snapshot(index, retriever)
             self._load_error = None
             # Old keys can no longer match (the generation is in the key); this frees them.
             self._answers.clear()
@@ -93,7 +101,9 @@ class QAService:
         self.retrieval = config
         snapshot = self._snapshot
         if snapshot is not None:
-            self._snapshot = _Snapshot(snapshot.index, Retriever(snapshot.index, config))
+            self._snapshot = _Snapshot(
+                snapshot.index, Retriever(snapshot.index, config, self._query_embedder)
+            )
 
     @property
     def ready(self) -> bool:

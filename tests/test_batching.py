@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import QUESTIONS, SEEDS, HashEmbedder, build, real_embedder
 
-from rag.batching import BatcherClosedError, MicroBatcher
+from rag.batching import BatchedQueryEmbedder, BatcherClosedError, MicroBatcher
 from rag.config import Settings
 from rag.service import QAService
 
@@ -245,3 +245,26 @@ def test_real_model_concurrent_answers_equal_sequential_unbatched_ones(real_inde
             [p.score for p in one.passages], [p.score for p in other.passages], atol=1e-4
         )
         assert one.answer == other.answer
+
+
+# -- what retrieval embeds: batched, and cached per text ----------------------
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_query_embedder_returns_the_model_vectors_and_caches_repeats(batched: bool) -> None:
+    embedder = HashEmbedder()
+    batcher = MicroBatcher(embedder.embed_queries, max_size=8) if batched else None
+    query_embedder = BatchedQueryEmbedder(embedder, batcher, cache_size=16)
+    words = ["Harbin", "visit", "Harbin", "pipeline"]
+    try:
+        first = query_embedder.embed_queries(words)
+        again = query_embedder.embed_queries(["pipeline", "Harbin"])
+    finally:
+        if batcher is not None:
+            batcher.close()
+    expected_rows = HashEmbedder().embed_queries(words)
+    np.testing.assert_array_equal(first, expected_rows)
+    np.testing.assert_array_equal(again, expected_rows[[3, 0]])
+    embedded = [t for batch in embedder.query_batches for t in batch]
+    assert sorted(embedded) == ["Harbin", "Harbin", "pipeline", "visit"]  # none of `again`
+    assert query_embedder.embed_passages(["a b"]).shape == (1, embedder.dim)

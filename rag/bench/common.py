@@ -33,6 +33,22 @@ ENGLISH_TOPICS = (
     "the meaning of the visit",
     "the alliance that angers the West",
     "Russia's dependence on China",
+    "the meeting of the two presidents",
+    "the Chinese premier",
+    "military cooperation",
+    "the multipolar world order",
+    "gas pipelines to China",
+    "China's position on the war",
+    "the Harbin trade fair",
+    "the spokesman of the Kremlin",
+    "the economic lifeline",
+    "the counterweight to America",
+    "the researcher who wrote the analysis",
+    "the strategic partnership",
+    "the international pressure",
+    "the coordination between both countries",
+    "the message to the world",
+    "the visit's timing",
 )
 ENGLISH_TEMPLATES = (
     "What does the article say about {}?",
@@ -43,7 +59,14 @@ ENGLISH_TEMPLATES = (
     "Who is involved in {}?",
     "What are the risks of {}?",
     "What happened with {}?",
+    "What is the background of {}?",
+    "How does the author judge {}?",
 )
+# Appended to English questions to multiply distinct wordings (each changes the embedding).
+ENGLISH_QUALIFIERS = ("", " for Moscow", " for Beijing", " in 2024", " for the West", " today")
+# A third of the questions are English, as a mixed-language readership sends:
+# they cost more, because retrieval translates their words (rag.crosslingual).
+ENGLISH_SHARE = 1 / 3
 
 
 def summary(samples_s: list[float]) -> dict[str, float]:
@@ -127,20 +150,31 @@ def distinct_questions(n: int, seed: int = 0, article: Path = ARTICLE) -> list[s
     templates. Distinct texts keep the answer cache out of every timing.
     """
     rng = random.Random(seed)
-    pool: set[str] = set()
+    arabic: set[str] = set()
     for sentence in article_sentences(article):
         words = sentence.split()
         for length in range(5, 13):
             for start in range(0, max(1, len(words) - length + 1)):
-                pool.add(" ".join(words[start : start + length]) + "؟")
-    for template in ENGLISH_TEMPLATES:
-        for topic in ENGLISH_TOPICS:
-            pool.add(template.format(topic))
-    questions = sorted(pool)
+                arabic.add(" ".join(words[start : start + length]) + "؟")
+    english = {
+        template.format(topic).rstrip("?.") + qualifier + template[-1]
+        for template in ENGLISH_TEMPLATES
+        for topic in ENGLISH_TOPICS
+        for qualifier in ENGLISH_QUALIFIERS
+    }
+    ar, en = sorted(arabic), sorted(english)
+    rng.shuffle(ar)
+    rng.shuffle(en)
+    n_en = min(len(en), round(n * ENGLISH_SHARE))
+    if n_en + len(ar) < n:
+        raise ValueError(f"only {n_en + len(ar)} distinct questions can be generated, {n} asked")
+    questions = en[:n_en] + ar[: n - n_en]
     rng.shuffle(questions)
-    if len(questions) < n:
-        raise ValueError(f"only {len(questions)} distinct questions can be generated, {n} asked")
-    return questions[:n]
+    return questions
+
+
+def is_english(question: str) -> bool:
+    return question.isascii()
 
 
 class QuestionSource:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.bench.common import QuestionSource, summary, timed
+from rag.bench.common import QuestionSource, is_english, summary, timed
 
 READY_TIMEOUT_S = 120.0
 
@@ -116,6 +116,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 async def _load(port: int, questions: list[str], clients: int, max_seconds: float) -> Run:
     queue = iter(questions)
     latencies: list[float] = []
+    english: list[bool] = []  # per answered request, for the split by language
     errors: dict[str, int] = {}
     deadline = time.perf_counter() + max_seconds
 
@@ -141,6 +142,7 @@ async def _load(port: int, questions: list[str], clients: int, max_seconds: floa
             elapsed = time.perf_counter() - t0
             if status == 200:
                 latencies.append(elapsed)
+                english.append(is_english(question))
             else:
                 errors[str(status)] = errors.get(str(status), 0) + 1
             if not keep_alive:
@@ -151,13 +153,14 @@ async def _load(port: int, questions: list[str], clients: int, max_seconds: floa
 
     t0 = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return Run(clients, latencies, errors, time.perf_counter() - t0)
+    return Run(clients, latencies, english, errors, time.perf_counter() - t0)
 
 
 @dataclass
 class Run:
     clients: int
     latencies: list[float]  # seconds, successful requests only
+    english: list[bool]
     errors: dict[str, int]
     wall: float
 
@@ -170,6 +173,7 @@ def load(port: int, questions: list[str], clients: int, max_seconds: float = 30.
 def merge(runs: list[Run]) -> dict:
     """One level's figures from its runs: throughput is total answers over total time."""
     latencies = [x for r in runs for x in r.latencies]
+    english = [e for r in runs for e in r.english]
     errors: dict[str, int] = {}
     for r in runs:
         for kind, n in r.errors.items():
@@ -183,6 +187,10 @@ def merge(runs: list[Run]) -> dict:
         "qps": round(len(latencies) / wall, 1) if wall else 0.0,
         "seconds": round(wall, 2),
         **summary(latencies),
+        "p50_ms_ar": summary([t for t, e in zip(latencies, english, strict=True) if not e])[
+            "p50_ms"
+        ],
+        "p50_ms_en": summary([t for t, e in zip(latencies, english, strict=True) if e])["p50_ms"],
     }
 
 

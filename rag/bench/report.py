@@ -40,9 +40,13 @@ def render(results: dict) -> str:
             ("embed one question", "embed"),
             ("vector search (top 3)", "search"),
             ("retrieval (hybrid, top 3)", "retrieve"),
+            ("  Arabic questions", "retrieve_ar"),
+            ("  English questions", "retrieve_en"),
             ("QAService.ask (no HTTP)", "ask_in_process"),
+            ("  Arabic questions", "ask_ar"),
+            ("  English questions", "ask_en"),
         ]
-        rows = [[label, f[key]["p50_ms"], f[key]["p99_ms"]] for label, key in named]
+        rows = [[label, f[key]["p50_ms"], f[key]["p99_ms"]] for label, key in named if key in f]
         rows.append(["embed, per question in a batch of 32", f["batch32_ms_per_question"], None])
         parts.append(_table("floor (in process, ms)", ["what", "p50", "p99"], rows))
         extra = [
@@ -90,13 +94,33 @@ def render(results: dict) -> str:
     h = results.get("http")
     if h and "levels" in h:
         rows = [
-            [lv["clients"], lv["ok"], lv["errors"], lv["qps"], lv["p50_ms"], lv["p99_ms"]]
+            [
+                lv["clients"],
+                lv["ok"],
+                lv["errors"],
+                lv["qps"],
+                lv["p50_ms"],
+                lv["p99_ms"],
+                lv.get("p50_ms_ar"),
+                lv.get("p50_ms_en"),
+                lv.get("server_cpu_ms_per_request"),
+            ]
             for lv in h["levels"]
         ]
         parts.append(
             _table(
-                "HTTP POST /ask on 127.0.0.1",
-                ["clients", "ok", "errors", "q/s", "p50", "p99"],
+                "HTTP POST /ask on 127.0.0.1 (ms)",
+                [
+                    "clients",
+                    "ok",
+                    "errors",
+                    "q/s",
+                    "p50",
+                    "p99",
+                    "p50 ar",
+                    "p50 en",
+                    "server CPU/req",
+                ],
                 rows,
             )
         )
@@ -167,10 +191,11 @@ def render(results: dict) -> str:
         )
         for r in s["sizes"]:
             sweep = ", ".join(
-                f"ef {e['ef_search']}: {e['recall_at_10']:.3f}/{e['p50_ms']:.2f}ms"
+                f"ef {e['ef_search']}: {e['recall_at_10']:.3f} (en {e['recall_en']:.2f}, "
+                f"ar {e['recall_ar']:.2f}) {e['p50_ms']:.2f}ms"
                 for e in r["ef_sweep"]
             )
-            parts.append(f"  {r['passages']}: recall/p50 by efSearch: {sweep}")
+            parts.append(f"  {r['passages']}: recall@10 and p50 by efSearch: {sweep}")
         parts.append(f"  exact search costs {s['flat_us_per_passage']} us per passage")
         for skipped in s.get("skipped", []):
             parts.append(f"  {skipped['passages']}: skipped (time budget)")

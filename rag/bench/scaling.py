@@ -27,7 +27,7 @@ import time
 import faiss
 import numpy as np
 
-from rag.bench.common import distinct_questions, summary, timed
+from rag.bench.common import ENGLISH_SHARE, distinct_questions, is_english, summary, timed
 from rag.embeddings import Embedder
 from rag.index import vectors as vec
 from rag.lexical import BM25Index
@@ -45,13 +45,21 @@ class Corpus:
     """Real embeddings of article fragments, and real query embeddings."""
 
     def __init__(self, embedder: Embedder) -> None:
-        texts = distinct_questions(FRAGMENTS + QUERIES, seed=11)
-        self.fragments = [t.rstrip("؟?") for t in texts[:FRAGMENTS]]
+        texts = distinct_questions(3 * (FRAGMENTS + QUERIES), seed=11)
+        # Passages are made of the article's own (Arabic) fragments. Queries are
+        # other fragments and English questions, in the bench's language mix:
+        # an English query sits off the Arabic corpus, which is harder for HNSW.
+        arabic = [t for t in texts if not is_english(t)]
+        n_en = round(QUERIES * ENGLISH_SHARE)
+        queries = [t for t in texts if is_english(t)][:n_en]
+        queries += arabic[FRAGMENTS : FRAGMENTS + QUERIES - n_en]
+        arabic = arabic[:FRAGMENTS]
+        self.fragments = [t.rstrip("؟") for t in arabic]
         self.base = np.vstack(
             [embedder.embed_passages(self.fragments[i : i + 64]) for i in range(0, FRAGMENTS, 64)]
         )
-        self.queries = embedder.embed_queries(texts[FRAGMENTS:])
-        self.query_texts = texts[FRAGMENTS:]
+        self.queries = embedder.embed_queries(queries)
+        self.query_texts = queries
 
     def passages(self, n: int, seed: int) -> tuple[np.ndarray, list[str]]:
         rng = np.random.default_rng(seed)
@@ -95,6 +103,7 @@ def search_latency_all_threads(index: faiss.Index, queries: np.ndarray, n: int) 
 def measure_size(corpus: Corpus, n: int, timed_queries: int, exact_limit: int) -> dict:
     data, texts = corpus.passages(n, seed=n)
     queries = corpus.queries
+    english = np.array([is_english(q) for q in corpus.query_texts])
     sample = data[: min(n, 2000)]
     row: dict = {
         "passages": n,
@@ -122,11 +131,19 @@ def measure_size(corpus: Corpus, n: int, timed_queries: int, exact_limit: int) -
         _, found = hnsw.search(queries, K)
         latency = search_latency(hnsw, queries, timed_queries)
         sweep.append(
-            {"ef_search": ef, "recall_at_10": round(recall_at_k(found, truth), 4), **latency}
+            {
+                "ef_search": ef,
+                "recall_at_10": round(recall_at_k(found, truth), 4),
+                "recall_en": round(recall_at_k(found[english], truth[english]), 4),
+                "recall_ar": round(recall_at_k(found[~english], truth[~english]), 4),
+                **latency,
+            }
         )
     chosen = next(s for s in sweep if s["ef_search"] == vec.HNSW_EF_SEARCH)
-    row["hnsw_search"] = {k: v for k, v in chosen.items() if k != "ef_search"}
+    row["hnsw_search"] = {k: v for k, v in chosen.items() if not k.startswith(("ef_", "rec"))}
     row["hnsw_recall_at_10"] = chosen["recall_at_10"]
+    row["hnsw_recall_en"] = chosen["recall_en"]
+    row["hnsw_recall_ar"] = chosen["recall_ar"]
     row["ef_sweep"] = sweep
     row["hnsw_over_flat_p50"] = round(
         row["hnsw_search"]["p50_ms"] / row["flat_search"]["p50_ms"], 3

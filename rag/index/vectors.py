@@ -12,30 +12,32 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-# Chosen from `make bench` figures (2-core AMD EPYC, noisy; vectors derived from
-# real e5 embeddings, see rag/bench/scaling.py; full table in docs/performance.md):
+# Chosen from `make bench` figures (2-core AMD EPYC under background load;
+# vectors derived from real e5 embeddings, queries 1/3 English over the Arabic
+# corpus, see rag/bench/scaling.py; full table in docs/performance.md):
 #
-#   passages  flat p50  HNSW p50  HNSW recall@10    (M=32, efC=128, efSearch=256)
-#      10k    0.19 ms   0.31 ms   0.997
-#      20k    0.75 ms   0.53 ms   0.995
-#     100k    5.9 ms    0.85 ms   0.979             (efSearch 128: 0.955 at 0.44 ms)
+#   passages  flat p50  HNSW p50  HNSW recall@10 (en / ar)   M=48 efC=128 efS=512
+#      10k    0.23 ms   0.90 ms   0.999
+#      20k    0.63 ms   1.43 ms   0.999
+#     100k    5.5 ms    2.6 ms    0.973 (0.93 / 0.99)
 #
-# * Switch point: exact search is faster than HNSW up to ~10k passages and
-#   still under 1 ms (a few percent of one query embedding) at 20k, so exact
-#   search, which never misses, is kept up to 20k. Beyond, its cost grows
-#   linearly (0.06-0.1 us per passage) while HNSW's barely moves.
-# * M=32: at 100k, M=16 reached only 0.918 recall@10 at efSearch 256 (0.76 ms)
-#   where M=32 reached 0.98; the graph costs 272 bytes per passage on top of
-#   the 1536 of the vector itself (1808 vs 1536 bytes per passage).
-# * efConstruction=128: 0.965 recall at efSearch 256 with efC=80, 0.982 with
-#   efC=160 (100k); 128 sits between at a 100k build of ~70 s, which is small
-#   next to embedding 100k passages.
-# * efSearch=256: the first setting with recall@10 >= 0.95 plus margin at 100k
-#   (0.979), at 0.85 ms p50, far under the 5 ms target.
+# * Switch point: exact search is faster than this HNSW up to past 20k
+#   passages, never misses, and stays under 1 ms there; beyond, it grows
+#   linearly (0.055 us per passage: 5.5 ms at 100k, over the 5 ms target)
+#   while HNSW barely moves. By that slope the two cross near 35-40k, so 20k
+#   leaves exact search a margin on a noisier day.
+# * English questions over Arabic text sit off the corpus, where a graph
+#   search finds fewer true neighbours: at 100k they set the parameters.
+#   Measured at 100k (recall@10 all / English, p50):
+#     M=32 efC=128: efS 512 0.952 / 0.88 2.4 ms; efS 1024 0.984 / 0.96 4.2 ms
+#     M=32 efC=200: efS 512 0.966 / 0.92 2.1 ms; build 152 s
+#     M=48 efC=128: efS 512 0.973 / 0.93 2.5 ms; build 84 s   <- chosen
+#   M=48 costs 400 bytes of links per passage on top of the 1536 of the vector
+#   (1936 bytes per passage against 1536 for exact search).
 EXACT_SEARCH_LIMIT = 20_000  # the default of Settings.exact_search_limit
-HNSW_M = 32
+HNSW_M = 48
 HNSW_EF_CONSTRUCTION = 128
-HNSW_EF_SEARCH = 256
+HNSW_EF_SEARCH = 512
 
 
 def build_vector_index(vectors: np.ndarray, exact_limit: int) -> faiss.Index:
@@ -81,10 +83,11 @@ def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray,
     # One query (every request) runs on one OpenMP thread. FAISS would split an
     # exact scan over both cores, but in a server the other core is busy
     # embedding, and each parallel region then stalls until the descheduled
-    # thread runs. `make bench`, flat search p50 on one thread against FAISS's
-    # default two: 0.19 vs 16 ms at 10k passages, 0.75 vs 2.8 ms at 20k, 5.9 vs
-    # 24 ms at 100k. (HNSW answers one query on one thread anyway.) The setting
-    # is per calling thread (an OpenMP ICV), so it is restored afterwards.
+    # thread runs. `make bench` under background load, flat search p50 on one
+    # thread against FAISS's default two: 0.19 vs 16 ms at 10k passages, 0.75
+    # vs 2.8 ms at 20k, 5.9 vs 24 ms at 100k (in a quiet spell they match).
+    # HNSW answers one query on one thread anyway. The setting is per calling
+    # thread (an OpenMP ICV), so it is restored afterwards.
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
