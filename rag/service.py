@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering import compose_answer, confidence_of, passage_hits
+from rag.answering import respond
 from rag.batching import BatchedQueryEmbedder, MicroBatcher
 from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
@@ -22,6 +22,7 @@ from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name, load_embedder
 from rag.errors import DocumentNotFoundError, IndexMissingError, RagError
 from rag.index.store import IndexStore, LoadedIndex
+from rag.metadata import MetadataIntents
 from rag.responses import AskResponse, DocumentSummary, Health
 from rag.retrieval import RetrievalConfig, Retriever
 from rag.text.language import detect_language
@@ -49,6 +50,7 @@ class QAService:
         self.model = canonical_model_name(self.embedder.name)
         self.store = IndexStore(settings.index_dir)
         self.retrieval = retrieval or RetrievalConfig()
+        self.intents = MetadataIntents(self.embedder)
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
         self._reload_lock = threading.Lock()
@@ -137,9 +139,9 @@ class QAService:
             took_ms = round((time.perf_counter() - started) * 1000, 2)
             return cached.model_copy(update={"question": question, "took_ms": took_ms})
         vector = self.embed_question(question)
-        hits = snapshot.retriever.search(question, vector, top_k)
-        passages = passage_hits(snapshot.index, hits)
-        answer = compose_answer(passages, confidence_of(hits))
+        answer, passages = respond(
+            snapshot.index, snapshot.retriever, self.intents, question, vector, top_k
+        )
         response = AskResponse(
             question=question,
             language=detect_language(question),
