@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from rag.embeddings import Embedder
@@ -47,9 +48,16 @@ class TermTranslator:
     def __init__(self, surfaces: list[str], keys: list[str], vectors: np.ndarray) -> None:
         self.surfaces = surfaces
         self.keys = keys
-        # Stored as float16 on disk (half the size); searched as float32, which
-        # numpy multiplies with BLAS.
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # float16 on disk and in memory: half the size, and FAISS's fp16 scalar
+        # quantizer searches it directly (top-k without sorting the table).
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float16)
+        self._search = faiss.IndexScalarQuantizer(
+            vectors.shape[1] if vectors.ndim == 2 else 1,
+            faiss.ScalarQuantizer.QT_fp16,
+            faiss.METRIC_INNER_PRODUCT,
+        )
+        if len(self.vectors):
+            self._search.add(self.vectors.astype(np.float32))
         self._key_rows = {k: i for i, k in enumerate(keys)}
 
     def __len__(self) -> int:
@@ -64,7 +72,7 @@ class TermTranslator:
         texts: list[str],
         embedder: Embedder,
         previous: TermTranslator | None = None,
-        limit: int = 200_000,
+        limit: int = 100_000,
     ) -> TermTranslator:
         """Embed each corpus term once; terms already in `previous` are reused."""
         surfaces: dict[str, Counter[str]] = {}
@@ -93,16 +101,16 @@ class TermTranslator:
         """Nearest corpus terms for each word; an empty list where none is close."""
         if not words or not len(self):
             return [[] for _ in words]
-        sims = embedder.embed_queries(words) @ self.vectors.T
+        queries = np.ascontiguousarray(embedder.embed_queries(words), dtype=np.float32)
+        sims, rows = self._search.search(queries, min(MAX_PER_WORD, len(self)))
         out = []
-        for row in sims:
-            top = np.argsort(-row)[:MAX_PER_WORD]
-            best = float(row[top[0]])
+        for row_sims, row_ids in zip(sims, rows, strict=True):
+            best = float(row_sims[0])
             out.append(
                 [
-                    Translation(self.surfaces[i], self.keys[i], float(row[i]))
-                    for i in top
-                    if best >= MIN_SIMILARITY and row[i] >= best - TIE_MARGIN
+                    Translation(self.surfaces[i], self.keys[i], float(sim))
+                    for sim, i in zip(row_sims, row_ids, strict=True)
+                    if i >= 0 and best >= MIN_SIMILARITY and sim >= best - TIE_MARGIN
                 ]
             )
         return out
@@ -110,9 +118,7 @@ class TermTranslator:
     def save(self, directory: Path) -> None:
         payload = {"surfaces": self.surfaces, "keys": self.keys}
         (Path(directory) / VOCAB_WORDS).write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
-        np.save(
-            Path(directory) / VOCAB_VECTORS, self.vectors.astype(np.float16), allow_pickle=False
-        )
+        np.save(Path(directory) / VOCAB_VECTORS, self.vectors, allow_pickle=False)
 
     @classmethod
     def load(cls, directory: Path) -> TermTranslator:

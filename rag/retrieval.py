@@ -68,7 +68,11 @@ class Retriever:
         total = len(index.sentences.starts)
         count = min(total, TYPICAL_SAMPLE)
         rows = np.linspace(0, total - 1, count).astype(np.int64) if count else np.zeros(0, int)
-        self._typical = np.ascontiguousarray(index.sentences.vectors[rows])
+        self._typical = np.ascontiguousarray(index.sentences.vectors[rows], dtype=np.float32)
+        # Sentences are sorted by passage: passage r owns rows offsets[r]:offsets[r + 1].
+        self._sentence_offsets = np.searchsorted(
+            index.sentences.passage_rows, np.arange(len(index.passages) + 1)
+        )
 
     def typical_sentence_similarity(self, query_vector: np.ndarray) -> float:
         if not len(self._typical):
@@ -110,18 +114,12 @@ class Retriever:
             lexical_raw = self.index.lexical.scores_for_terms(terms)
         candidates = set(dense)
         if lexical_raw is not None and lexical_raw.any():
-            top = np.argsort(-lexical_raw)[:pool]
+            # The pool best lexical rows, without sorting the whole corpus.
+            top = np.argpartition(-lexical_raw, pool - 1)[:pool] if pool < total else range(total)
             candidates.update(int(r) for r in top if lexical_raw[r] > 0)
 
         rows = np.fromiter(sorted(candidates), dtype=np.int64)
-        vectors = self.index.vectors
-        dense_values = np.array(
-            [
-                dense[r] if r in dense else float(vectors.reconstruct(int(r)) @ query_vector)
-                for r in rows
-            ],
-            dtype=np.float32,
-        )
+        dense_values = self._dense_values(rows, dense, query_vector)
         sentence_values, best_sentences = self._best_sentences(rows, query_vector, dense_values)
         if lexical_raw is not None:
             lexical_values = lexical_raw[rows]
@@ -152,19 +150,37 @@ class Retriever:
             for i in order
         ]
 
+    def _dense_values(
+        self, rows: np.ndarray, dense: dict[int, float], query_vector: np.ndarray
+    ) -> np.ndarray:
+        """Paragraph similarity of each candidate; lexical-only ones are scored here."""
+        values = np.array([dense.get(int(r), np.nan) for r in rows], dtype=np.float32)
+        missing = np.flatnonzero(np.isnan(values))
+        if len(missing):
+            vectors = np.vstack([self.index.vectors.reconstruct(int(rows[i])) for i in missing])
+            values[missing] = vectors @ query_vector
+        return values
+
     def _best_sentences(
         self, rows: np.ndarray, query_vector: np.ndarray, fallback: np.ndarray
     ) -> tuple[np.ndarray, list[int | None]]:
+        """Each candidate's best sentence and its similarity, in one product."""
         table = self.index.sentences
+        starts = self._sentence_offsets[rows]
+        counts = self._sentence_offsets[rows + 1] - starts
         values = fallback.copy()
-        best: list[int | None] = []
-        for i, row in enumerate(rows):
-            sentence_rows = table.rows_of(int(row))
-            if len(sentence_rows) == 0:
-                best.append(None)
-                continue
-            sims = table.vectors[sentence_rows] @ query_vector
-            j = int(np.argmax(sims))
-            values[i] = float(sims[j])
-            best.append(int(sentence_rows[j]))
+        best: list[int | None] = [None] * len(rows)
+        if not counts.sum():
+            return values, best
+        owner = np.repeat(np.arange(len(rows)), counts)
+        before = np.cumsum(counts) - counts  # where each candidate's sentences begin
+        sentence_rows = np.repeat(starts, counts) + np.arange(counts.sum()) - before[owner]
+        sims = table.vectors[sentence_rows].astype(np.float32) @ query_vector
+        # Sorted by (candidate, -similarity), each candidate's group opens with its best.
+        order = np.lexsort((-sims, owner))
+        winners = order[before[counts > 0]]
+        for position in winners:
+            i = int(owner[position])
+            values[i] = sims[position]
+            best[i] = int(sentence_rows[position])
         return values, best

@@ -92,3 +92,14 @@ def test_lexical_mode_ranks_by_bm25_only(service, retrievers):
 
 def test_default_config_is_hybrid():
     assert RetrievalConfig().mode == "hybrid"
+
+
+def test_best_sentence_is_the_most_similar_sentence_of_each_passage(service, retrievers):
+    index = service.snapshot().index
+    table = index.sentences
+    vector = service.embed_question("Which city will Putin visit besides Beijing?")
+    for hit in retrievers["hybrid"].search("Which city will Putin visit?", vector, 8):
+        own = table.rows_of(hit.row)
+        sims = table.vectors[own].astype("float32") @ vector
+        assert hit.best_sentence == int(own[sims.argmax()])
+        assert hit.sentence == pytest.approx(float(sims.max()), abs=1e-5)

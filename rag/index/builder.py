@@ -237,8 +237,10 @@ def _write_generation(
         passage_rows=np.asarray(rows, dtype=np.int32),
         starts=np.asarray(starts, dtype=np.int32),
         ends=np.asarray(ends, dtype=np.int32),
+        # float16: sentence vectors only pick highlights and rank near-ties, and
+        # they outnumber passages ~3 to 1; half the memory is worth 3 decimals.
         vectors=(np.vstack(sentence_vectors) if sentence_vectors else np.zeros((0, dim))).astype(
-            np.float32
+            np.float16
         ),
     )
 

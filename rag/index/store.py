@@ -51,7 +51,7 @@ class SentenceTable:
     passage_rows: np.ndarray  # int32, row of the passage each sentence sits in
     starts: np.ndarray  # int32
     ends: np.ndarray  # int32
-    vectors: np.ndarray  # float32 (n, dim)
+    vectors: np.ndarray  # float16 (n, dim); cast the few rows in use to float32
 
     def rows_of(self, passage_row: int) -> np.ndarray:
         lo = np.searchsorted(self.passage_rows, passage_row, side="left")
