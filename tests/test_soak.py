@@ -75,6 +75,7 @@ class SoakRun:
     rss_warm: int  # after the warm-up questions
     rss_peak: int  # highest sample during the load
     rss_end: int  # after the load
+    rss_samples: list[int]  # one a second during the load
 
 
 class RssSampler:
@@ -116,7 +117,8 @@ def soak(index_dir: Path, tmp_path_factory) -> Iterator[SoakRun]:
         seconds = time.monotonic() - started
         rss_end = rss_bytes(process.pid)
         assert process.poll() is None, "the server died under load"
-    run = SoakRun(records, seconds, rss_start, rss_warm, max(sampler.samples), rss_end)
+    samples = sampler.samples
+    run = SoakRun(records, seconds, rss_start, rss_warm, max(samples), rss_end, samples)
     write_report(run)
     yield run
 
@@ -147,6 +149,7 @@ def report(run: SoakRun) -> dict:
             "end": round(run.rss_end / MB, 1),
             "growth_after_warm_up": round((run.rss_end - run.rss_warm) / MB, 1),
             "limit_on_growth": RSS_GROWTH_LIMIT / MB,
+            "every_10_s": [round(rss / MB, 1) for rss in run.rss_samples[::10]],
         },
     }
 
