@@ -10,6 +10,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+# Per-word analysis caches. Bounded so that a client sending only never-seen
+# words cannot grow the server by more than a few tens of MB (3 caches).
+_CACHE_WORDS = 1 << 16
+
 # Bump when normalize/light_stem/tokenize change output, so that persisted
 # lexical indexes built with the old analyzer are rejected instead of silently
 # producing keys that queries can no longer match.
@@ -183,7 +187,7 @@ def _stem_latin(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=_CACHE_WORDS)
 def _stem_normalized(token: str) -> str:
     if token.isdigit():
         return token
@@ -224,7 +228,7 @@ also such any all some very just if up out please tell
 _STOPWORDS = frozenset(normalize(w) for w in (_ARABIC_STOPWORDS + _ENGLISH_STOPWORDS).split())
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=_CACHE_WORDS)
 def _index_key(token: str) -> str:
     """Stem of a normalized token, or "" when the token carries no content."""
     if token in _STOPWORDS or (len(token) == 1 and not token.isdigit()):
@@ -236,7 +240,7 @@ def _index_key(token: str) -> str:
     return _stem_normalized(token)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=_CACHE_WORDS)
 def _chunk_keys(chunk: str) -> tuple[str, ...]:
     keys = (_index_key(token) for token in _TOKEN.findall(normalize(chunk)))
     return tuple(key for key in keys if key)
