@@ -145,3 +145,21 @@ def test_every_route_docstring_is_one_line(client: TestClient) -> None:
         doc = getattr(getattr(route, "endpoint", None), "__doc__", None)
         if doc:
             assert "\n" not in doc.strip(), route.path
+
+
+def test_docs_page_loads_swagger_ui_from_this_server(client: TestClient) -> None:
+    page = client.get("/docs").text
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts and all(src.startswith("/docs/assets/") for src in scripts)
+    assert client.get(scripts[0]).status_code == 200
+
+
+def test_docs_page_allows_its_inline_bootstrap_by_hash(client: TestClient) -> None:
+    response = client.get("/docs")
+    script_src = next(
+        d for d in response.headers["content-security-policy"].split(";") if "script-src" in d
+    )
+    [inline] = re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in script_src
+    assert "unsafe-inline" not in script_src and "http" not in script_src

@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -27,20 +28,33 @@ _STYLE_BLOCK = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECA
 
 def demo_csp(page: bytes) -> str:
     """The demo page's policy, allowing exactly its own inline styles."""
-    digests = [
-        base64.b64encode(hashlib.sha256(block).digest()).decode()
-        for block in _STYLE_BLOCK.findall(page)
-    ]
-    return _DEMO_CSP.format(hashes="".join(f" 'sha256-{d}'" for d in digests))
+    return _DEMO_CSP.format(hashes=_inline_hashes(page, _STYLE_BLOCK))
 
 
-# Swagger UI is an inline bootstrap script plus assets from its CDN.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+DOCS_ASSETS = "/docs/assets"
+# Swagger UI: its bundle from this server (offline, no CDN) and one inline
+# bootstrap script, allowed by its hash.
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+_SCRIPT_BLOCK = re.compile(rb"<script>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+
+def _inline_hashes(page: bytes, pattern: re.Pattern[bytes]) -> str:
+    return "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(block).digest()).decode()}'"
+        for block in pattern.findall(page)
+    )
+
+
+def swagger_ui_dir() -> Path | None:
+    """Swagger UI 5 files (OpenAPI 3.1) from the `swagger-ui-bundle-v2` package."""
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        return None
+    return Path(swagger_ui_bundle.swagger_ui_path)
 
 
 @dataclass(frozen=True)
@@ -120,12 +134,28 @@ def static_router(assets: StaticAssets) -> APIRouter:
 
 def docs_router(app: FastAPI) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    assets = swagger_ui_dir()
+    if assets is not None:
+        app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+        js, css = f"{DOCS_ASSETS}/swagger-ui-bundle.js", f"{DOCS_ASSETS}/swagger-ui.css"
+    else:  # pragma: no cover - swagger-ui-bundle-v2 is a dependency
+        js = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
+        css = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
+    # Built once: the page never changes while the app runs.
+    page = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "",
+        title=f"{app.title} docs",
+        swagger_js_url=js,
+        swagger_css_url=css,
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+    ).body
+    policy = _DOCS_CSP.format(hashes=_inline_hashes(page, _SCRIPT_BLOCK))
+    if assets is None:  # pragma: no cover
+        policy = policy.replace("'self'", "'self' https://cdn.jsdelivr.net")
 
     @router.get("/docs")
     async def docs() -> HTMLResponse:
         """Swagger UI for the OpenAPI schema."""
-        page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title=f"{app.title} docs")
-        page.headers["Content-Security-Policy"] = DOCS_CSP
-        return page
+        return HTMLResponse(page, headers={"Content-Security-Policy": policy})
 
     return router
