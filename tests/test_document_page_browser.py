@@ -12,19 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from browser_helpers import CHROMIUM_ARGS, require_chromium
 from conftest import ENGLISH_DOC_ID
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TIMEOUT_MS = 15_000
 HOSTILE_TEXT = ['<script>alert("xss")</script>', "<img src=x onerror=alert(1)>", "javascript:"]
 # Any payload that runs calls alert(): the init script turns that into a flag too.
@@ -46,7 +38,7 @@ def browser() -> Iterator:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            executable_path=require_chromium(), args=CHROMIUM_ARGS, headless=True
         )
         yield browser
         browser.close()

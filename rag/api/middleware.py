@@ -36,6 +36,20 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+class _TrackedSend:
+    """Wraps `send` to remember whether the response has started (then no error
+    response can be sent any more: the exception must propagate)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+
 class BodySizeLimitMiddleware:
     """413 for a body over `max_bytes`: by its Content-Length, or counted as it streams."""
 
@@ -65,20 +79,13 @@ class BodySizeLimitMiddleware:
                     raise BodyTooLarge(self.max_bytes)
             return message
 
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = _TrackedSend(send)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except BodyTooLarge:
             # Usually the app's exception handler already answered; this covers readers
             # that let it escape.
-            if started:
+            if tracked.started:
                 raise
             await self._refuse(scope, receive, send)
 
@@ -125,19 +132,12 @@ class InternalErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = _TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception:
             logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            if started:
+            if tracked.started:
                 raise
             response = JSONResponse({"detail": "internal server error"}, status_code=500)
             await response(scope, receive, send)
