@@ -122,9 +122,10 @@ def respond(
     question: str,
     vector: np.ndarray,
     top_k: int,
+    document: str | None = None,
 ) -> tuple[Answer | None, list[PassageHit]]:
     """The answer (or None) and the ranked passages for one question."""
-    hits = retriever.search(question, vector, top_k)
+    hits = retriever.search(question, vector, top_k, document)
     intent = intents.classify(vector) if intents is not None and hits else None
     if intent is not None:
         doc = index.documents[index.passages[hits[0].row].document]

@@ -69,6 +69,12 @@ class Retriever:
         count = min(total, TYPICAL_SAMPLE)
         rows = np.linspace(0, total - 1, count).astype(np.int64) if count else np.zeros(0, int)
         self._typical = np.ascontiguousarray(index.sentences.vectors[rows], dtype=np.float32)
+        # Documents own contiguous passage rows (the builder writes them in order).
+        self._document_rows: dict[str, range] = {}
+        row = 0
+        for doc in index.documents.values():
+            self._document_rows[doc.id] = range(row, row + len(doc.passages))
+            row += len(doc.passages)
         # Sentences are sorted by passage: passage r owns rows offsets[r]:offsets[r + 1].
         self._sentence_offsets = np.searchsorted(
             index.sentences.passage_rows, np.arange(len(index.passages) + 1)
@@ -98,22 +104,32 @@ class Retriever:
         )
         return terms, coverage
 
-    def search(self, question: str, query_vector: np.ndarray, k: int) -> list[ScoredPassage]:
+    def search(
+        self, question: str, query_vector: np.ndarray, k: int, document: str | None = None
+    ) -> list[ScoredPassage]:
+        """The k best passages; with `document`, only among that document's passages."""
         total = len(self.index.passages)
         if total == 0:
             return []
         mode = self.config.mode
         pool = min(total, max(self.config.candidates, k))
-        dense_scores, dense_rows = vector_search(self.index.vectors, query_vector, pool)
-        dense = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True)}
-        dense.pop(-1, None)
+        if document is not None:
+            # One article is tens of passages: score them all, exactly.
+            scope = self._document_rows.get(document, range(0))
+            dense = {r: np.nan for r in scope}
+        else:
+            dense_scores, dense_rows = vector_search(self.index.vectors, query_vector, pool)
+            dense = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True)}
+            dense.pop(-1, None)
+        if not dense:
+            return []
 
         lexical_raw, coverage = None, 0.0
         if mode != "dense":
             terms, coverage = self.lexical_query(question)
             lexical_raw = self.index.lexical.scores_for_terms(terms)
         candidates = set(dense)
-        if lexical_raw is not None and lexical_raw.any():
+        if document is None and lexical_raw is not None and lexical_raw.any():
             # The pool best lexical rows, without sorting the whole corpus.
             top = np.argpartition(-lexical_raw, pool - 1)[:pool] if pool < total else range(total)
             candidates.update(int(r) for r in top if lexical_raw[r] > 0)
@@ -155,6 +171,7 @@ class Retriever:
     ) -> np.ndarray:
         """Paragraph similarity of each candidate; lexical-only ones are scored here."""
         values = np.array([dense.get(int(r), np.nan) for r in rows], dtype=np.float32)
+        # NaN marks rows not scored by the vector search (lexical-only or scoped).
         missing = np.flatnonzero(np.isnan(values))
         if len(missing):
             vectors = np.vstack([self.index.vectors.reconstruct(int(rows[i])) for i in missing])

@@ -124,14 +124,18 @@ class QAService:
             return self._batcher.embed(question)
         return self.embedder.embed_queries([question])[0]
 
-    def ask(self, question: str, top_k: int = 3) -> AskResponse:
+    def ask(self, question: str, top_k: int = 3, document: str | None = None) -> AskResponse:
+        """Answer `question`; with `document`, only from that document (the page's article)."""
         started = time.perf_counter()
         snapshot = self.snapshot()
         question = question.strip()
+        if document is not None and document not in snapshot.index.documents:
+            raise DocumentNotFoundError(f"no document with id {document!r}")
         key = (
             snapshot.index.generation,
             normalise_question(question),
             top_k,
+            document,
             snapshot.retriever.config,
         )
         cached = self._answers.get(key)
@@ -140,7 +144,7 @@ class QAService:
             return cached.model_copy(update={"question": question, "took_ms": took_ms})
         vector = self.embed_question(question)
         answer, passages = respond(
-            snapshot.index, snapshot.retriever, self.intents, question, vector, top_k
+            snapshot.index, snapshot.retriever, self.intents, question, vector, top_k, document
         )
         response = AskResponse(
             question=question,

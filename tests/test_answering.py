@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.answering import CROSS_LANGUAGE_FLOOR, MIN_LIFT, SAME_LANGUAGE_FLOOR, Confidence
+from rag.errors import DocumentNotFoundError
 from rag.service import QAService
 
 DEV_SET = Path(__file__).resolve().parents[1] / "eval" / "dev.jsonl"
@@ -90,3 +91,22 @@ def test_content_question_starting_with_who_is_not_a_metadata_question(service: 
 def test_metadata_answer_keeps_top_k_passages(service: QAService):
     response = service.ask("Who wrote this article?", 3)
     assert [p.rank for p in response.passages] == [1, 2, 3]
+
+
+def test_document_scope_answers_this_article_not_the_top_ranked_one(service: QAService):
+    # Unscoped, the English question's top document is the English test article.
+    assert service.ask("Who wrote this article?", 3).answer.text != "أحمد السيد"
+    scoped = service.ask("Who wrote this article?", 3, document="putin-beijing")
+    assert scoped.answer is not None
+    assert scoped.answer.text == "أحمد السيد"
+
+
+def test_document_scope_returns_only_that_documents_passages(service: QAService):
+    response = service.ask("How do chat widgets leak?", 5, document="putin-beijing")
+    assert response.passages
+    assert {p.citation.document for p in response.passages} == {"putin-beijing"}
+
+
+def test_unknown_document_scope_is_an_error(service: QAService):
+    with pytest.raises(DocumentNotFoundError):
+        service.ask("Why does China need Russia?", 3, document="no-such-article")

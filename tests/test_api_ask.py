@@ -175,3 +175,30 @@ def test_response_is_json_utf8(client: TestClient) -> None:
     response = client.post("/ask", json={"question": QUESTIONS[1]})
     assert response.headers["content-type"] == "application/json"
     assert "لماذا" in response.content.decode("utf-8")
+
+
+# -- scoping to one document -----------------------------------------------------------------
+
+
+def test_post_document_scopes_the_search(client: TestClient) -> None:
+    body = {"question": "Who wrote this article?", "document": "putin-beijing"}
+    response = client.post("/ask", json=body).json()
+    assert response["answer"]["text"] == "أحمد السيد"
+    assert {p["citation"]["document"] for p in response["passages"]} == {"putin-beijing"}
+
+
+def test_get_document_scopes_the_search(client: TestClient) -> None:
+    params = {"q": "Who wrote this article?", "document": "putin-beijing"}
+    assert client.get("/ask", params=params).json()["answer"]["text"] == "أحمد السيد"
+
+
+def test_unknown_document_scope_is_a_404(client: TestClient) -> None:
+    response = client.post("/ask", json={"question": "why?", "document": "nope"})
+    assert response.status_code == 404
+    assert "nope" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("document", ["", 5, ["putin-beijing"], "x" * 201])
+def test_malformed_document_scope_is_a_422(client: TestClient, document: object) -> None:
+    response = client.post("/ask", json={"question": "why?", "document": document})
+    assert response.status_code == 422

@@ -188,13 +188,15 @@ def test_demo_page_answers_in_both_languages_and_cites(api, new_page):
     doc.close()
 
 
-def test_hostile_passage_renders_as_inert_text(api, new_page):
+def test_hostile_passage_renders_as_inert_text(api, pages, new_page):
+    # An archive-wide widget (no data-document), so the hostile article is searchable.
+    url = pages.add("/archive", publisher_page(api.url, data_document=""))
     page = new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     # Any payload that runs calls alert(): make that observable too.
     page.add_init_script("window.alert = (m) => { window.__pwned = String(m); };")
-    page.goto(api.url + "/", wait_until="load")
+    page.goto(url, wait_until="load")
     open_widget(page)
     reply = ask(page, HOSTILE_QUESTION)
     passage = reply.locator(".passage").filter(has_text="scraped paragraph").first
@@ -224,6 +226,19 @@ def test_hostile_passage_renders_as_inert_text(api, new_page):
     assert counts == {"img": 0, "script": 0, "jsLinks": 0}
     assert page.locator("img").count() == 0
     screenshot(page, "widget-hostile.png")
+
+
+def test_demo_page_scopes_questions_to_its_article(api, new_page):
+    # The archive also holds an English article by another author; on this page,
+    # "this article" is the page's own (data-document="putin-beijing").
+    page = new_page()
+    bodies: list[str] = []
+    page.on("request", lambda r: bodies.append(r.post_data or "") if r.method == "POST" else None)
+    page.goto(api.url + "/", wait_until="load")
+    open_widget(page)
+    reply = ask(page, "Who wrote this article?")
+    assert "أحمد السيد" in reply.locator(".answer").inner_text(timeout=UI_TIMEOUT_MS)
+    assert any('"document":"putin-beijing"' in body for body in bodies)
 
 
 def test_no_confident_answer_state(api, new_page):

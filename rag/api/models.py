@@ -59,6 +59,17 @@ def question_query(max_chars: int) -> Any:
     ]
 
 
+DOCUMENT_DESCRIPTION = (
+    "Answer only from this document (e.g. the article the reader is on); unknown ids are a 404."
+)
+DocumentField = Annotated[
+    StrictStr | None, Field(None, min_length=1, max_length=200, description=DOCUMENT_DESCRIPTION)
+]
+DocumentQuery = Annotated[
+    str | None, Query(min_length=1, max_length=200, description=DOCUMENT_DESCRIPTION)
+]
+
+
 def top_k_query(max_top_k: int) -> Any:
     return Annotated[
         int, Query(ge=1, le=max_top_k, description=f"How many passages to return (1-{max_top_k}).")
@@ -79,5 +90,6 @@ def ask_request_model(max_chars: int, max_top_k: int) -> type[BaseModel]:
 
         question: question_type(max_chars)  # type: ignore[valid-type]
         top_k: StrictInt = _top_k_field(max_top_k)
+        document: DocumentField = None
 
     return AskRequest

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from rag.api.deps import ServiceDep
 from rag.api.models import (
+    DocumentQuery,
     ErrorOut,
     ValidationErrorOut,
     ask_request_model,
@@ -21,6 +22,7 @@ from rag.responses import AskResponse
 ERROR_RESPONSES: dict[int | str, dict] = {
     401: {"model": ErrorOut, "description": "RAG_API_KEY is set and X-API-Key is wrong"},
     413: {"model": ErrorOut, "description": "Body over RAG_MAX_BODY_BYTES"},
+    404: {"model": ErrorOut, "description": "`document` names no indexed document"},
     422: {"model": ValidationErrorOut, "description": "Invalid question or top_k"},
     429: {"model": ErrorOut, "description": "Over RAG_RATE_LIMIT; see Retry-After"},
     503: {"model": ErrorOut, "description": "No index is loaded"},
@@ -48,15 +50,16 @@ def ask_router(settings: Settings) -> APIRouter:
     @router.post("/ask", response_model=AskResponse)
     def ask_post(body: AskRequest, service: ServiceDep) -> AskResponse:  # type: ignore[valid-type]
         """Answer a question with the best passages and their exact citations."""
-        return service.ask(body.question, body.top_k)  # type: ignore[attr-defined]
+        return service.ask(body.question, body.top_k, body.document)  # type: ignore[attr-defined]
 
     @router.get("/ask", response_model=AskResponse)
     def ask_get(
         service: ServiceDep,
         q: Question,  # type: ignore[valid-type]
         top_k: TopK = 3,  # type: ignore[valid-type]
+        document: DocumentQuery = None,
     ) -> AskResponse:
         """Same as POST /ask, with the question in the query string."""
-        return service.ask(q, top_k)
+        return service.ask(q, top_k, document)
 
     return router

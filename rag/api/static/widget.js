@@ -16,6 +16,8 @@
  *   data-position     "left" | "right" (default: right, left for Arabic interface)
  *   data-accent       accent colour (any CSS colour)
  *   data-top-k        passages per answer (default 3)
+ *   data-document     answer only from this document id (the article on this page);
+ *                     without it, questions search the whole archive
  *   data-timeout      request timeout in milliseconds (default 20000)
  *
  * Everything the server sends is rendered as text (textContent / text nodes), never as
@@ -47,6 +49,7 @@
     ? data.position
     : (CHROME_DIR === "rtl" ? "left" : "right");
   var TOP_K = clampInt(data.topK, 1, 10, 3);
+  var DOCUMENT = (data.document || "").trim();
   var TIMEOUT_MS = clampInt(data.timeout, 1000, 120000, 20000);
   var MAX_CHARS = clampInt(data.maxLength, 1, 10000, 1000);
   var API_KEY = data.apiKey || "";
@@ -60,6 +63,12 @@
 
   function pickLang(value) {
     return String(value).trim().toLowerCase().indexOf("ar") === 0 ? "ar" : "en";
+  }
+
+  function askBody(question) {
+    var body = { question: question, top_k: TOP_K };
+    if (DOCUMENT) body.document = DOCUMENT;
+    return body;
   }
 
   function clampInt(value, min, max, fallback) {
@@ -690,7 +699,7 @@
         mode: "cors",
         credentials: "omit",
         headers: headers,
-        body: JSON.stringify({ question: question, top_k: TOP_K }),
+        body: JSON.stringify(askBody(question)),
         signal: controller ? controller.signal : undefined,
       }).then(function (res) {
         return res.text().then(function (body) {
