@@ -46,10 +46,11 @@ def index(seeds_dir: Path | None, index_dir: Path | None, model: str | None) -> 
 
     settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir, model=model)
     embedder = load_embedder(settings.model)
-    with tqdm(total=0, unit="passage", desc="embedding", disable=None) as bar:
+    # One bar over every text the model embeds: paragraphs, sentences, new terms.
+    with tqdm(total=0, unit="text", desc="embedding", disable=None) as bar:
 
-        def set_total(total: int) -> None:
-            bar.total = total
+        def add_to_total(count: int) -> None:
+            bar.total += count
             bar.refresh()
 
         report = build_index(
@@ -57,7 +58,7 @@ def index(seeds_dir: Path | None, index_dir: Path | None, model: str | None) -> 
             IndexStore(settings.index_dir),
             embedder,
             exact_search_limit=settings.exact_search_limit,
-            on_total=set_total,
+            on_total=add_to_total,
             on_progress=bar.update,
         )
     click.echo(

@@ -53,7 +53,9 @@ class Settings(BaseSettings):
         2.0, ge=0, description="How long the first question waits for others to share a batch."
     )
     exact_search_limit: int = Field(
-        20_000,  # measured by `make bench`; see rag/index/vectors.py
+        # Measured by `make bench`; equal to rag.index.vectors.EXACT_SEARCH_LIMIT
+        # (a test checks), written out so that reading settings needs no FAISS.
+        20_000,
         ge=0,
         description="Up to this many passages the vector index is exact (flat); beyond, HNSW.",
     )

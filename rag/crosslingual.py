@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class TermTranslator:
         embedder: Embedder,
         previous: TermTranslator | None = None,
         limit: int = 100_000,
+        on_total: Callable[[int], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> TermTranslator:
         """Embed each corpus term once; terms already in `previous` are reused."""
         surfaces: dict[str, Counter[str]] = {}
@@ -92,9 +95,13 @@ class TermTranslator:
                 vectors[i] = previous.vectors[row]
             else:
                 missing.append(i)
+        if on_total:
+            on_total(len(missing))
         for start in range(0, len(missing), EMBED_BATCH):
             rows = missing[start : start + EMBED_BATCH]
             vectors[rows] = embedder.embed_queries([chosen[i] for i in rows])
+            if on_progress:
+                on_progress(len(rows))
         return cls(chosen, keys, vectors)
 
     def translate(self, words: list[str], embedder: Embedder) -> list[list[Translation]]:

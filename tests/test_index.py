@@ -518,3 +518,30 @@ def test_real_model_index_manifest_and_reuse(tmp_path_factory, tmp_path: Path):
     assert counting.calls == 0 and report.embedded == []
     vectors = all_vectors(IndexStore(copy).load(expected_model="multilingual-e5-small").vectors)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_settings_default_exact_search_limit_matches_the_measured_constant():
+    from rag.config import Settings
+    from rag.index.vectors import EXACT_SEARCH_LIMIT
+
+    assert Settings(_env_file=None).exact_search_limit == EXACT_SEARCH_LIMIT
+
+
+def test_progress_counts_every_embedded_text_and_ends_at_its_total(tmp_path):
+    from helpers import write_seeds
+
+    from rag.index.builder import build_index
+    from rag.index.store import IndexStore
+
+    embedder = HashEmbedder()
+    totals: list[int] = []
+    done: list[int] = []
+    build_index(
+        write_seeds(tmp_path / "seeds"),
+        IndexStore(tmp_path / "index"),
+        embedder,
+        on_total=totals.append,
+        on_progress=done.append,
+    )
+    embedded = sum(len(b) for b in embedder.passage_batches + embedder.query_batches)
+    assert sum(done) == sum(totals) == embedded

@@ -24,7 +24,7 @@ from rag.index.store import (
     IndexStore,
     LoadedIndex,
 )
-from rag.index.vectors import build_vector_index, index_kind, write_vector_index
+from rag.index.vectors import EXACT_SEARCH_LIMIT, build_vector_index, index_kind, write_vector_index
 from rag.ingest import discover, document_id, load_document
 from rag.lexical import BM25Index
 from rag.text.sentences import split_sentences
@@ -85,11 +85,15 @@ def build_index(
     seeds_dir: Path,
     store: IndexStore,
     embedder: Embedder,
-    exact_search_limit: int = 50_000,
+    exact_search_limit: int = EXACT_SEARCH_LIMIT,
     on_total: Callable[[int], None] | None = None,
     on_progress: Progress | None = None,
 ) -> BuildReport:
-    """Write a new index generation for every document in `seeds_dir`."""
+    """Write a new index generation for every document in `seeds_dir`.
+
+    Progress: `on_total(n)` adds n texts to embed (once per phase: paragraphs and
+    sentences, then new corpus terms); `on_progress(n)` reports n embedded.
+    """
     started = time.perf_counter()
     paths = discover(seeds_dir)
     if not paths:
@@ -115,7 +119,14 @@ def build_index(
             or old_entries.get(d.id, {}).get("embedding_key") != keys[d.id]
         }
         if on_total:
-            on_total(sum(len(d.passages) for d in documents if d.id in changed))
+            # Every text the model will embed: paragraphs, then their sentences.
+            on_total(
+                sum(
+                    len(d.passages) + sum(len(sentence_spans(p)) for p in d.passages)
+                    for d in documents
+                    if d.id in changed
+                )
+            )
         rows_by_doc = _rows_by_document(previous)
         embedded: dict[str, _Embedded] = {}
         for doc in documents:
@@ -136,6 +147,8 @@ def build_index(
                 model,
                 exact_search_limit,
                 previous.terms if previous else None,
+                on_total,
+                on_progress,
             )
             report.generation = folder.name.removeprefix(".tmp-")
     report.passages = sum(len(d.passages) for d in documents)
@@ -165,10 +178,11 @@ def _embed_document(doc: Document, embedder: Embedder, on_progress: Progress | N
 
     spans = [(i, s, e) for i, p in enumerate(doc.passages) for s, e in sentence_spans(p)]
     sentence_texts = [doc.source[s:e] for _, s, e in spans]
-    sentence_chunks = [
-        embedder.embed_passages(sentence_texts[i : i + EMBED_BATCH])
-        for i in range(0, len(sentence_texts), EMBED_BATCH)
-    ]
+    sentence_chunks = []
+    for i in range(0, len(sentence_texts), EMBED_BATCH):
+        sentence_chunks.append(embedder.embed_passages(sentence_texts[i : i + EMBED_BATCH]))
+        if on_progress:
+            on_progress(len(sentence_texts[i : i + EMBED_BATCH]))
     sentence_vectors = (
         np.vstack(sentence_chunks) if sentence_chunks else np.zeros((0, embedder.dim), np.float32)
     )
@@ -215,6 +229,8 @@ def _write_generation(
     model: str,
     exact_search_limit: int,
     previous_terms: TermTranslator | None,
+    on_total: Callable[[int], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> None:
     dim = embedder.dim
     vectors = [embedded[d.id].passage_vectors for d in documents]
@@ -247,7 +263,9 @@ def _write_generation(
     passages = [p for d in documents for p in d.passages]
     texts = [p.text for p in passages]
     BM25Index.build(texts).save(folder)
-    TermTranslator.build(texts, embedder, previous=previous_terms).save(folder)
+    TermTranslator.build(
+        texts, embedder, previous=previous_terms, on_total=on_total, on_progress=on_progress
+    ).save(folder)
 
     with (folder / DOCUMENTS).open("w", encoding="utf-8") as fh:
         for doc in documents:
