@@ -54,7 +54,7 @@ class QAService:
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
         self._reload_lock = threading.Lock()
-        # Keyed by (index generation, normalised question, top_k, retrieval config).
+        # Keyed by (index generation, normalised question, top_k, document, retrieval config).
         self._answers: LRUCache[AskResponse] = LRUCache(settings.cache_size)
         # batch_max_size 1 means plain locking: each question runs alone.
         self._batcher = (
@@ -79,8 +79,11 @@ class QAService:
             if strict:
                 raise
             return
-        self._snapshot = _Snapshot(index, Retriever(index, self.retrieval, self._query_embedder))
+        self._snapshot = self._snapshot_of(index, self.retrieval)
         self._load_error = None
+
+    def _snapshot_of(self, index: LoadedIndex, config: RetrievalConfig) -> _Snapshot:
+        return _Snapshot(index, Retriever(index, config, self._query_embedder))
 
     def reload(self) -> str:
         """Swap to the index generation on disk; on failure the old one keeps serving."""
@@ -91,8 +94,7 @@ class QAService:
                 # Kept for /health (status stays "ok" while the old index serves).
                 self._load_error = f"reload failed: {exc}"
                 raise
-            retriever = Retriever(index, self.retrieval, self._query_embedder)
-            self._snapshot = _Snapshot(index, retriever)
+            self._snapshot = self._snapshot_of(index, self.retrieval)
             self._load_error = None
             # Old keys can no longer match (the generation is in the key); this frees them.
             self._answers.clear()
@@ -103,9 +105,7 @@ class QAService:
         self.retrieval = config
         snapshot = self._snapshot
         if snapshot is not None:
-            self._snapshot = _Snapshot(
-                snapshot.index, Retriever(snapshot.index, config, self._query_embedder)
-            )
+            self._snapshot = self._snapshot_of(snapshot.index, config)
 
     @property
     def ready(self) -> bool:
