@@ -316,3 +316,22 @@ def test_an_internal_failure_is_a_bare_500_json_without_a_traceback(client: Test
     assert "secret" not in response.text
     assert "Traceback" not in response.text
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("error", ["overloaded", "closed"])
+def test_busy_embedding_engine_is_a_503_with_retry_after(make_client, service, error) -> None:
+    from rag.batching import BatcherClosedError, BatcherOverloadedError
+
+    class BusyService:
+        def __getattr__(self, name):
+            return getattr(service, name)
+
+        def ask(self, *args, **kwargs):
+            raise {"overloaded": BatcherOverloadedError, "closed": BatcherClosedError}[error](
+                "1024 questions are waiting"
+            )
+
+    response = make_client(service=BusyService()).post("/ask", json={"question": "why?"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert "busy" in response.json()["detail"]

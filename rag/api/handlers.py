@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from rag.batching import BatcherClosedError, BatcherOverloadedError
 from rag.errors import (
     DocumentNotFoundError,
     IndexCorruptError,
@@ -111,6 +112,16 @@ async def on_index_unavailable(request: Request, exc: RagError) -> JSONResponse:
     )
 
 
+async def on_overloaded(request: Request, exc: RagError) -> JSONResponse:
+    # Too many questions already queued for the engine (or it is shutting down):
+    # a temporary condition of the server, not a fault, so clients should retry.
+    return JSONResponse(
+        {"detail": f"the server is busy: {exc}; retry shortly"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
 async def on_document_not_found(request: Request, exc: DocumentNotFoundError) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=404)
 
@@ -126,5 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, on_http_error)
     for unavailable in (IndexMissingError, IndexCorruptError, ModelMismatchError):
         app.add_exception_handler(unavailable, on_index_unavailable)
+    for busy in (BatcherOverloadedError, BatcherClosedError):
+        app.add_exception_handler(busy, on_overloaded)
     app.add_exception_handler(DocumentNotFoundError, on_document_not_found)
     app.add_exception_handler(RagError, on_rag_error)
