@@ -46,8 +46,9 @@ class BatcherOverloadedError(RagError):
 
 @dataclass
 class _Item:
-    text: str
-    future: Future[np.ndarray]
+    texts: list[str]
+    future: Future[np.ndarray]  # one vector, or one row per text for a group
+    group: bool = False
 
 
 _STOP = object()  # sentinel that tells the worker to exit
@@ -82,7 +83,14 @@ class MicroBatcher:
     # -- callers ---------------------------------------------------------------
 
     def submit(self, text: str) -> Future[np.ndarray]:
-        future: Future[np.ndarray] = Future()
+        """Queue one text; the future gives its vector."""
+        return self._submit(_Item([text], Future()))
+
+    def submit_group(self, texts: list[str]) -> Future[np.ndarray]:
+        """Queue texts that must share one engine call; the future gives their rows."""
+        return self._submit(_Item(list(texts), Future(), group=True))
+
+    def _submit(self, item: _Item) -> Future[np.ndarray]:
         # The lock makes "not closed, then enqueued" atomic with respect to
         # close(), so nothing can slip in behind the stop sentinel and hang.
         with self._lock:
@@ -93,17 +101,21 @@ class MicroBatcher:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
             try:
-                self._queue.put(_Item(text, future), timeout=SUBMIT_TIMEOUT_S)
+                self._queue.put(item, timeout=SUBMIT_TIMEOUT_S)
             except queue.Full:
                 raise BatcherOverloadedError(
                     f"{self._queue.maxsize} questions are already waiting to be embedded; "
                     "retry shortly"
                 ) from None
-        return future
+        return item.future
 
     def embed(self, text: str) -> np.ndarray:
         """The embedding of one text, computed in whatever batch it lands in."""
         return self.submit(text).result()
+
+    def embed_many(self, texts: list[str]) -> list[np.ndarray]:
+        """Several texts embedded in the same engine call (with whatever else is queued)."""
+        return list(self.submit_group(texts).result())
 
     def close(self, timeout: float | None = 5.0) -> None:
         """Finish the questions already queued, then stop the worker."""
@@ -161,19 +173,23 @@ class MicroBatcher:
             return
         self.batches += 1
         self.items += len(live)
+        texts = [text for item in live for text in item.texts]
         try:
-            vectors = np.asarray(self._encode([item.text for item in live]))
-            if vectors.ndim != 2 or len(vectors) != len(live):
+            vectors = np.asarray(self._encode(texts))
+            if vectors.ndim != 2 or len(vectors) != len(texts):
                 raise RuntimeError(
-                    f"the encoder returned shape {vectors.shape} for {len(live)} texts"
+                    f"the encoder returned shape {vectors.shape} for {len(texts)} texts"
                 )
         except BaseException as exc:  # every waiter must hear about it, whatever it is
             for item in live:
                 item.future.set_exception(exc)
             return
-        for item, row in zip(live, vectors, strict=True):
+        start = 0
+        for item in live:
+            rows = vectors[start : start + len(item.texts)]
+            start += len(item.texts)
             # A copy, so one caller's vector does not keep the whole batch alive.
-            item.future.set_result(row.copy())
+            item.future.set_result(rows.copy() if item.group else rows[0].copy())
 
 
 class BatchedQueryEmbedder:
@@ -206,15 +222,30 @@ class BatchedQueryEmbedder:
                 out[i] = vector
         if missing:
             wanted = [texts[i] for i in missing]
-            if self._batcher is not None:
-                futures = [self._batcher.submit(text) for text in wanted]
-                vectors = [future.result() for future in futures]
-            else:
-                vectors = list(self._embedder.embed_queries(wanted))
-            for i, text, vector in zip(missing, wanted, vectors, strict=True):
+            for i, vector in zip(missing, self._embed_uncached(wanted), strict=True):
                 out[i] = vector
-                self._vectors.put(text, vector)
         return out
+
+    def uncached(self, texts: list[str]) -> list[str]:
+        return [t for t in texts if self._vectors.get(t) is None]
+
+    def embed_with(self, text: str, extra: list[str]) -> np.ndarray:
+        """Embed `text`, and `extra` texts into the cache, in one engine batch.
+
+        A question and the words retrieval will translate are known together, so
+        one call does both instead of two in a row.
+        """
+        return self._embed_uncached([text, *extra], remember_first=False)[0]
+
+    def _embed_uncached(self, texts: list[str], remember_first: bool = True) -> list[np.ndarray]:
+        if self._batcher is not None:
+            vectors = self._batcher.embed_many(texts)
+        else:
+            vectors = list(self._embedder.embed_queries(texts))
+        for position, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
+            if remember_first or position:
+                self._vectors.put(text, vector)
+        return vectors
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embedder.embed_passages(texts)

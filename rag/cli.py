@@ -112,6 +112,7 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
         host=settings.host,
         port=settings.port,
         log_level="info",
+        access_log=settings.access_log,
         proxy_headers=settings.trust_proxy,
     )
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )
 
+    access_log: bool = Field(
+        True, description="Log one line per request (`rag serve`); off for benchmarks."
+    )
     cache_size: int = Field(1024, ge=0, description="Answers kept in the LRU cache. 0 disables.")
     batch_max_size: int = Field(32, ge=1, description="Most questions embedded in one batch.")
     batch_max_wait_ms: float = Field(

@@ -85,6 +85,13 @@ class Retriever:
             return 0.0
         return float(np.median(self._typical @ query_vector))
 
+    def words_to_translate(self, question: str) -> list[str]:
+        """The question's content words that the corpus lacks (hybrid mode only)."""
+        if self.config.mode == "dense" or not len(self.index.terms):
+            return []
+        lexical = self.index.lexical
+        return [surface for surface, key in content_words(question) if not lexical.has_term(key)]
+
     def lexical_query(self, question: str) -> tuple[dict[str, float], float]:
         """Match keys to score with BM25, and the question's coverage (0..1)."""
         words = content_words(question)

@@ -142,7 +142,13 @@ class QAService:
         if cached is not None:
             took_ms = round((time.perf_counter() - started) * 1000, 2)
             return cached.model_copy(update={"question": question, "took_ms": took_ms})
-        vector = self.embed_question(question)
+        # The words retrieval will translate ride in the question's engine batch.
+        words = self._query_embedder.uncached(snapshot.retriever.words_to_translate(question))
+        vector = (
+            self._query_embedder.embed_with(question, words)
+            if words
+            else self.embed_question(question)
+        )
         answer, passages = respond(
             snapshot.index, snapshot.retriever, self.intents, question, vector, top_k, document
         )

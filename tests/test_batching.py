@@ -68,6 +68,21 @@ def block_worker(encoder: GatedEncoder, batcher: MicroBatcher):
     return first
 
 
+def test_a_group_is_never_split_across_engine_calls(gated) -> None:
+    encoder, batcher = gated
+    batcher.max_size = 2  # items per batch: a group counts as one item
+    first = block_worker(encoder, batcher)
+    alone = batcher.submit("alone")
+    group = batcher.submit_group(["q", "w1", "w2"])
+    encoder.release.set()
+    rows = group.result(5)
+    for row, text in zip(rows, ["q", "w1", "w2"], strict=True):
+        assert np.array_equal(row, expected(text))
+    assert np.array_equal(alone.result(5), expected("alone"))
+    assert np.array_equal(first.result(5), expected("first"))
+    assert encoder.batches == [["first"], ["alone", "q", "w1", "w2"]]
+
+
 def test_queued_texts_share_one_batch_and_get_their_own_rows(gated) -> None:
     encoder, batcher = gated
     first = block_worker(encoder, batcher)
@@ -268,3 +283,42 @@ def test_query_embedder_returns_the_model_vectors_and_caches_repeats(batched: bo
     embedded = [t for batch in embedder.query_batches for t in batch]
     assert sorted(embedded) == ["Harbin", "Harbin", "pipeline", "visit"]  # none of `again`
     assert query_embedder.embed_passages(["a b"]).shape == (1, embedder.dim)
+
+
+class _Recording:
+    """The real embedder, recording each engine call's query texts."""
+
+    def __init__(self, inner) -> None:
+        self.name, self.dim, self._inner = inner.name, inner.dim, inner
+        self.query_calls: list[list[str]] = []
+
+    def embed_queries(self, texts):
+        self.query_calls.append(list(texts))
+        return self._inner.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        return self._inner.embed_passages(texts)
+
+
+@pytest.mark.parametrize("batch_max_size", [1, 32])
+def test_question_and_its_words_to_translate_share_one_engine_call(
+    make_settings, embedder, batch_max_size
+):
+    from rag.service import QAService
+
+    recording = _Recording(embedder)
+    qa = QAService(make_settings(batch_max_size=batch_max_size, cache_size=0), embedder=recording)
+    qa.load()
+    try:
+        recording.query_calls.clear()
+        question = "Which city will Putin visit besides Beijing?"
+        words = qa.snapshot().retriever.words_to_translate(question)
+        qa.ask(question, 3)
+        assert words
+        assert recording.query_calls == [[question, *words]]
+        # The words are cached now: the next question embeds alone.
+        qa.ask(question + " Tell me.", 3)
+        assert recording.query_calls[-1][0] == question + " Tell me."
+        assert not set(recording.query_calls[-1]) & set(words)
+    finally:
+        qa.close()
