@@ -49,16 +49,16 @@ class TermTranslator:
     def __init__(self, surfaces: list[str], keys: list[str], vectors: np.ndarray) -> None:
         self.surfaces = surfaces
         self.keys = keys
-        # float16 on disk and in memory: half the size, and FAISS's fp16 scalar
-        # quantizer searches it directly (top-k without sorting the table).
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float16)
+        # float16 on disk and in memory: half the size. FAISS's fp16 scalar
+        # quantizer holds the only in-memory copy and searches it directly
+        # (top-k without sorting the table).
         self._search = faiss.IndexScalarQuantizer(
             vectors.shape[1] if vectors.ndim == 2 else 1,
             faiss.ScalarQuantizer.QT_fp16,
             faiss.METRIC_INNER_PRODUCT,
         )
-        if len(self.vectors):
-            self._search.add(self.vectors.astype(np.float32))
+        if len(vectors):
+            self._search.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._key_rows = {k: i for i, k in enumerate(keys)}
 
     def __len__(self) -> int:
@@ -66,6 +66,13 @@ class TermTranslator:
 
     def has(self, key: str) -> bool:
         return key in self._key_rows
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The whole table as float16, decoded from the search index (exactly)."""
+        if not len(self):
+            return np.zeros((0, self._search.d), dtype=np.float16)
+        return self._search.reconstruct_n(0, len(self)).astype(np.float16)
 
     @classmethod
     def build(
@@ -89,10 +96,11 @@ class TermTranslator:
         dim = embedder.dim
         vectors = np.zeros((len(keys), dim), dtype=np.float32)
         missing = []
+        old = previous.vectors if previous is not None else None
         for i, (key, surface) in enumerate(zip(keys, chosen, strict=True)):
             row = previous._key_rows.get(key) if previous is not None else None
             if row is not None and previous.surfaces[row] == surface:
-                vectors[i] = previous.vectors[row]
+                vectors[i] = old[row]
             else:
                 missing.append(i)
         if on_total:

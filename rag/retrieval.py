@@ -6,8 +6,10 @@ The fusion rule, and why:
   languages (an English question over an Arabic article shares no words with
   it).
 * A paragraph often answers in one sentence among five. Its best sentence's
-  similarity (`sentence`) catches that; the paragraph vector (`dense`) keeps the
-  context. The semantic score is their mean.
+  similarity (`sentence`) is computed for every candidate: it picks the
+  highlight and feeds the no-answer rule. Mixing it into the ranking
+  (`sentence_weight`) was measured and hurt, so by default the ranking uses
+  the paragraph vector (`dense`) alone.
 * BM25 over Arabic-normalised, lightly stemmed tokens rewards exact names and
   terms that the small embedding model blurs. Its scores are unbounded, so they
   are divided by the best score among the candidates (0..1), and its weight is
@@ -69,12 +71,6 @@ class Retriever:
         count = min(total, TYPICAL_SAMPLE)
         rows = np.linspace(0, total - 1, count).astype(np.int64) if count else np.zeros(0, int)
         self._typical = np.ascontiguousarray(index.sentences.vectors[rows], dtype=np.float32)
-        # Documents own contiguous passage rows (the builder writes them in order).
-        self._document_rows: dict[str, range] = {}
-        row = 0
-        for doc in index.documents.values():
-            self._document_rows[doc.id] = range(row, row + len(doc.passages))
-            row += len(doc.passages)
         # Sentences are sorted by passage: passage r owns rows offsets[r]:offsets[r + 1].
         self._sentence_offsets = np.searchsorted(
             index.sentences.passage_rows, np.arange(len(index.passages) + 1)
@@ -122,7 +118,7 @@ class Retriever:
         pool = min(total, max(self.config.candidates, k))
         if document is not None:
             # One article is tens of passages: score them all, exactly.
-            scope = self._document_rows.get(document, range(0))
+            scope = self.index.document_rows.get(document, range(0))
             dense = {r: np.nan for r in scope}
         else:
             dense_scores, dense_rows = vector_search(self.index.vectors, query_vector, pool)

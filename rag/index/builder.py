@@ -127,7 +127,7 @@ def build_index(
                     if d.id in changed
                 )
             )
-        rows_by_doc = _rows_by_document(previous)
+        rows_by_doc = previous.document_rows if previous else {}
         embedded: dict[str, _Embedded] = {}
         for doc in documents:
             if doc.id in changed:
@@ -187,18 +187,6 @@ def _embed_document(doc: Document, embedder: Embedder, on_progress: Progress | N
         np.vstack(sentence_chunks) if sentence_chunks else np.zeros((0, embedder.dim), np.float32)
     )
     return _Embedded(passage_vectors, spans, sentence_vectors)
-
-
-def _rows_by_document(previous: LoadedIndex | None) -> dict[str, range]:
-    """Each document's passages are contiguous rows of the previous index."""
-    spans: dict[str, range] = {}
-    if previous is None:
-        return spans
-    row = 0
-    for doc in previous.documents.values():
-        spans[doc.id] = range(row, row + len(doc.passages))
-        row += len(doc.passages)
-    return spans
 
 
 def _reuse_document(previous: LoadedIndex | None, rows: range) -> _Embedded:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -77,6 +78,16 @@ class LoadedIndex:
     @property
     def generation(self) -> str:
         return self.path.name
+
+    @functools.cached_property
+    def document_rows(self) -> dict[str, range]:
+        """Each document's passage rows: contiguous, in the order the builder wrote them."""
+        rows: dict[str, range] = {}
+        row = 0
+        for doc in self.documents.values():
+            rows[doc.id] = range(row, row + len(doc.passages))
+            row += len(doc.passages)
+        return rows
 
 
 def sha256_file(path: Path) -> str:
