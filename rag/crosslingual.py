@@ -11,6 +11,14 @@ Measured on the dev and held-out sets (`rag eval`), word-to-word similarity
 with the query prefix on both sides is at least 0.86 for names and concrete
 nouns (Harbin→خاربين, Iran→إيران, spokesman→المتحدث, university→جامعة) and
 rarely above it for unrelated words; `MIN_SIMILARITY` sits there.
+
+Within one script, words sit closer: 0.87-0.93 is where neighbours in topic
+live (past→met 0.875, سعر→الاستخدام 0.897, صدور→الرئيس 0.913), while
+inflections and true synonyms score higher (visit→visits 0.98, أصبح→أصبحت
+0.97, الأسلحة→السلاح 0.96, لقاءات→المحادثات 0.95). So a same-script match
+needs `SAME_SCRIPT_MIN_SIMILARITY`; without it, in an archive with English
+articles, an English question's rarer words were "translated" into unrelated
+English words and lifted those articles for no reason.
 """
 
 from __future__ import annotations
@@ -26,13 +34,18 @@ import numpy as np
 
 from rag.embeddings import Embedder
 from rag.text.arabic import content_words
+from rag.text.language import detect_language
 
 VOCAB_WORDS = "terms.json"
 VOCAB_VECTORS = "terms.npy"
 MIN_SIMILARITY = 0.87
+SAME_SCRIPT_MIN_SIMILARITY = 0.94
 # Near-ties are kept: "need" -> تحتاج and يحتاج are both translations.
 TIE_MARGIN = 0.01
 MAX_PER_WORD = 3
+# How many nearest terms to look at, so that same-script neighbours ahead of
+# the translations do not crowd them out.
+SEARCH_DEPTH = 16
 EMBED_BATCH = 64
 
 
@@ -60,6 +73,7 @@ class TermTranslator:
         if len(vectors):
             self._search.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._key_rows = {k: i for i, k in enumerate(keys)}
+        self._languages = [detect_language(surface) for surface in surfaces]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -117,18 +131,28 @@ class TermTranslator:
         if not words or not len(self):
             return [[] for _ in words]
         queries = np.ascontiguousarray(embedder.embed_queries(words), dtype=np.float32)
-        sims, rows = self._search.search(queries, min(MAX_PER_WORD, len(self)))
+        sims, rows = self._search.search(queries, min(SEARCH_DEPTH, len(self)))
         out = []
-        for row_sims, row_ids in zip(sims, rows, strict=True):
-            best = float(row_sims[0])
+        for word, row_sims, row_ids in zip(words, sims, rows, strict=True):
+            language = detect_language(word)
+            options = [
+                (float(sim), int(i))
+                for sim, i in zip(row_sims, row_ids, strict=True)
+                if i >= 0 and sim >= self._floor(language, int(i))
+            ][:MAX_PER_WORD]
+            best = options[0][0] if options else 0.0
             out.append(
                 [
-                    Translation(self.surfaces[i], self.keys[i], float(sim))
-                    for sim, i in zip(row_sims, row_ids, strict=True)
-                    if i >= 0 and best >= MIN_SIMILARITY and sim >= best - TIE_MARGIN
+                    Translation(self.surfaces[i], self.keys[i], sim)
+                    for sim, i in options
+                    if sim >= best - TIE_MARGIN
                 ]
             )
         return out
+
+    def _floor(self, language: str, row: int) -> float:
+        same = self._languages[row] == language
+        return SAME_SCRIPT_MIN_SIMILARITY if same else MIN_SIMILARITY
 
     def save(self, directory: Path) -> None:
         payload = {"surfaces": self.surfaces, "keys": self.keys}

@@ -33,7 +33,6 @@ from rag.index.vectors import search as vector_search
 from rag.text.arabic import content_words
 
 MODES = ("hybrid", "dense", "lexical")
-TYPICAL_SAMPLE = 2048
 
 
 @dataclass(frozen=True)
@@ -65,21 +64,10 @@ class Retriever:
         self.index = index
         self.config = config or RetrievalConfig()
         self.embedder = embedder
-        # A fixed, evenly spread sample of sentences stands in for "a typical
-        # sentence of this corpus" (see answering.py), at a bounded cost.
-        total = len(index.sentences.starts)
-        count = min(total, TYPICAL_SAMPLE)
-        rows = np.linspace(0, total - 1, count).astype(np.int64) if count else np.zeros(0, int)
-        self._typical = np.ascontiguousarray(index.sentences.vectors[rows], dtype=np.float32)
         # Sentences are sorted by passage: passage r owns rows offsets[r]:offsets[r + 1].
         self._sentence_offsets = np.searchsorted(
             index.sentences.passage_rows, np.arange(len(index.passages) + 1)
         )
-
-    def typical_sentence_similarity(self, query_vector: np.ndarray) -> float:
-        if not len(self._typical):
-            return 0.0
-        return float(np.median(self._typical @ query_vector))
 
     def words_to_translate(self, question: str) -> list[str]:
         """The question's content words that the corpus lacks (hybrid mode only)."""

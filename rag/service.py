@@ -22,7 +22,7 @@ from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name, load_embedder
 from rag.errors import DocumentNotFoundError, IndexMissingError, RagError
 from rag.index.store import IndexStore, LoadedIndex
-from rag.metadata import MetadataIntents
+from rag.intents import QuestionIntents
 from rag.responses import AskResponse, DocumentSummary, Health
 from rag.retrieval import RetrievalConfig, Retriever
 from rag.text.language import detect_language
@@ -50,7 +50,7 @@ class QAService:
         self.model = canonical_model_name(self.embedder.name)
         self.store = IndexStore(settings.index_dir)
         self.retrieval = retrieval or RetrievalConfig()
-        self.intents = MetadataIntents(self.embedder)
+        self.intents = QuestionIntents(self.embedder)
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
         self._reload_lock = threading.Lock()

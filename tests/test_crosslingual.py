@@ -7,6 +7,7 @@ import pytest
 
 from rag.crosslingual import TermTranslator
 from rag.text.arabic import tokenize
+from rag.text.language import detect_language
 
 ARABIC = [
     "سيزور الرئيس مدينة خاربين ويلتقي بطلاب جامعة خاربين.",
@@ -32,6 +33,20 @@ def test_names_and_nouns_translate_to_their_arabic_terms(translator, embedder, e
 def test_unrelated_word_gets_no_translation(translator, embedder):
     [options] = translator.translate(["bread"], embedder)
     assert options == []
+
+
+def test_same_script_neighbours_need_a_closer_match(embedder):
+    # "pupils" -> professors (0.90) and "past" -> met (0.88) are topic, not translation.
+    mixed = TermTranslator.build([*ARABIC, "Students and professors met officials."], embedder)
+    pupils, past, harbin = mixed.translate(["pupils", "past", "Harbin"], embedder)
+    assert all(detect_language(o.word) == "ar" for o in [*pupils, *past])
+    assert [o.word for o in harbin] == ["خاربين"]
+
+
+def test_inflections_in_the_same_script_still_match(embedder):
+    mixed = TermTranslator.build([*ARABIC, "The visits were announced."], embedder)
+    [options] = mixed.translate(["visit"], embedder)
+    assert "visits" in [o.word for o in options]
 
 
 def test_one_term_per_match_key(translator):
