@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP) index
-	$(BIN)/rag eval eval/dev.jsonl eval/heldout.jsonl eval/blind.jsonl eval/out_of_scope.jsonl --baseline dense
+	$(BIN)/rag eval eval/dev.jsonl eval/heldout.jsonl eval/blind.jsonl eval/out_of_scope.jsonl --answers eval/answers.jsonl --baseline dense
 
 bench: $(STAMP) index
 	RAG_RATE_LIMIT=0 $(BIN)/python -m rag.bench

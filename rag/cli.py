@@ -130,18 +130,34 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
     show_default=True,
     help="Also score this retrieval mode in the same run, for comparison.",
 )
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL of {id, answers}: the sentences to highlight, to score highlights too.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def eval_command(
-    files: tuple[Path, ...], index_dir: Path | None, model: str | None, baseline: str, as_json: bool
+    files: tuple[Path, ...],
+    index_dir: Path | None,
+    model: str | None,
+    baseline: str,
+    answers_file: Path | None,
+    as_json: bool,
 ) -> None:
     """Score retrieval on JSONL files of questions with gold substrings."""
-    from rag.evaluation import load_questions
+    from rag.evaluation import load_questions, merge_answers
     from rag.report import evaluate_modes, render_eval
 
     try:
         questions = [q for file in files for q in load_questions(file)]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="FILES") from exc
+    if answers_file is not None:
+        try:
+            questions = merge_answers(questions, answers_file)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--answers") from exc
     results = evaluate_modes(_settings(index_dir=index_dir, model=model), questions, baseline)
     if as_json:
         payload = {mode: scores.as_dict() for mode, scores in results.items()}

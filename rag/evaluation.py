@@ -4,6 +4,11 @@ A passage is relevant when its text contains any gold substring, so labels
 survive changes to the chunking. A question with `"gold": []` (or
 `"answerable": false`) is out of scope: it scores on no-answer accuracy only,
 and is right when the response's `answer` is null.
+
+Optionally, a question lists `"answers"`: the sentences a reader should see
+highlighted (labelled by hand, usually kept in a side file merged by id, see
+`merge_answers`). A highlight or answer is right when it and one of them
+contain each other, which tolerates a splitter that cuts at a comma or not.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ class QuestionResult:
     rank: int | None  # 1-based rank of the first relevant passage within the top 5
     answered: bool
     top_text: str = ""
+    highlight_right: bool | None = None  # first relevant passage's highlight; None: unlabelled
+    answer_right: bool | None = None  # the answer sentence; None: unlabelled
 
 
 @dataclass
@@ -51,6 +58,16 @@ class Scores:
         right = sum(r.answered == r.answerable for r in self.results)
         return right / len(self.results)
 
+    def highlight_accuracy(self) -> float | None:
+        """Share of labelled questions, with a relevant passage in the top 5, highlighted right."""
+        judged = [r.highlight_right for r in self.results if r.highlight_right is not None]
+        return sum(judged) / len(judged) if judged else None
+
+    def answer_accuracy(self) -> float | None:
+        """Share of labelled answerable questions whose answer is a labelled sentence."""
+        judged = [r.answer_right for r in self.results if r.answer_right is not None]
+        return sum(judged) / len(judged) if judged else None
+
     def languages(self) -> list[str]:
         return sorted({r.lang for r in self.results if r.answerable})
 
@@ -64,6 +81,8 @@ class Scores:
             "hit@3": self.hit_at(3),
             "mrr@5": self.mrr(),
             "no_answer_accuracy": self.no_answer_accuracy(),
+            "highlight_accuracy": self.highlight_accuracy(),
+            "answer_accuracy": self.answer_accuracy(),
         }
         for lang in self.languages():
             out[lang] = {
@@ -74,18 +93,31 @@ class Scores:
         return out
 
 
-def load_questions(path: Path) -> list[dict]:
+def load_questions(path: Path, key: str = "question") -> list[dict]:
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            row["question"] = str(row["question"])
+            row[key] = row[key] if key == "answers" else str(row[key])
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a question line ({exc})") from exc
         rows.append(row)
     return rows
+
+
+def merge_answers(questions: list[dict], path: Path) -> list[dict]:
+    """Add the `answers` of a side file (lines of {"id", "answers"}) to questions by id."""
+    labels = {str(row["id"]): list(row["answers"]) for row in load_questions(path, key="answers")}
+    return [
+        {**q, "answers": labels[str(q.get("id"))]} if str(q.get("id")) in labels else q
+        for q in questions
+    ]
+
+
+def _matches(text: str, labels: list[str]) -> bool:
+    return any(text and (label in text or text in label) for label in labels)
 
 
 def evaluate(questions: list[dict], ask: Ask, k: int = 5) -> Scores:
@@ -93,12 +125,17 @@ def evaluate(questions: list[dict], ask: Ask, k: int = 5) -> Scores:
     for i, row in enumerate(questions):
         gold = [g for g in row.get("gold", []) if g]
         answerable = bool(gold) and row.get("answerable", True)
+        labels = [a for a in row.get("answers", []) if a] if answerable else []
         response = ask(row["question"], k)
-        rank = None
+        rank, highlight_right = None, None
         for hit in response.passages[:k]:
             if any(g in hit.text for g in gold):
                 rank = hit.rank
+                highlight_right = _matches(hit.highlight, labels) if labels else None
                 break
+        answer_right = None
+        if labels:
+            answer_right = response.answer is not None and _matches(response.answer.text, labels)
         scores.results.append(
             QuestionResult(
                 id=str(row.get("id", i + 1)),
@@ -108,6 +145,8 @@ def evaluate(questions: list[dict], ask: Ask, k: int = 5) -> Scores:
                 rank=rank,
                 answered=response.answer is not None,
                 top_text=response.passages[0].text if response.passages else "",
+                highlight_right=highlight_right,
+                answer_right=answer_right,
             )
         )
     return scores

@@ -81,6 +81,17 @@ class BM25Index:
                 out[w.indices[lo:hi]] += weight * w.data[lo:hi]
         return out
 
+    def idf(self, terms: dict[str, float]) -> dict[str, float]:
+        """Each known key's idf, scaled by its weight; unknown keys are left out."""
+        n_docs = len(self)
+        out = {}
+        for term, weight in terms.items():
+            col = self._ids.get(term)
+            if col is not None:
+                df = int(self._weights.indptr[col + 1] - self._weights.indptr[col])
+                out[term] = weight * float(np.log1p((n_docs - df + 0.5) / (df + 0.5)))
+        return out
+
     def has_term(self, key: str) -> bool:
         return key in self._ids
 

@@ -33,6 +33,10 @@ def _metric(scores: Scores, metric: str, lang: str | None) -> float:
     return scores.hit_at(1 if metric == "hit1" else 3, lang)
 
 
+def _row(label: str, values: list[float | None]) -> str:
+    return f"{label:<22}" + "".join(f"{_fmt(v):>10}" for v in values)
+
+
 def render_eval(results: dict[str, Scores]) -> str:
     modes = list(results)
     head = f"{'metric':<22}" + "".join(f"{m:>10}" for m in modes)
@@ -58,6 +62,9 @@ def render_eval(results: dict[str, Scores]) -> str:
         f"{'answer/no-answer acc.':<22}"
         + "".join(f"{_fmt(results[m].no_answer_accuracy()):>10}" for m in modes)
     )
+    if first.highlight_accuracy() is not None:
+        lines.append(_row("highlight right", [results[m].highlight_accuracy() for m in modes]))
+        lines.append(_row("answer sentence right", [results[m].answer_accuracy() for m in modes]))
     lines.append(f"({len(first.results)} questions; columns are retrieval modes, same run)")
     misses = first.misses(1)
     if misses:

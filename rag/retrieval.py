@@ -6,10 +6,16 @@ The fusion rule, and why:
   languages (an English question over an Arabic article shares no words with
   it).
 * A paragraph often answers in one sentence among five. Its best sentence's
-  similarity (`sentence`) is computed for every candidate: it picks the
-  highlight and feeds the no-answer rule. Mixing it into the ranking
-  (`sentence_weight`) was measured and hurt, so by default the ranking uses
-  the paragraph vector (`dense`) alone.
+  similarity (`sentence`) is computed for every candidate and feeds the
+  no-answer rule. Mixing it into the ranking (`sentence_weight`) was measured
+  and hurt, so by default the ranking uses the paragraph vector (`dense`)
+  alone.
+* The highlight of each returned passage is its sentence with the best
+  similarity plus `lexical_weight` times the idf-weighted share of the
+  question's terms (verbatim or translated) that the sentence holds. Against
+  hand-labelled answer sentences (`eval/answers.jsonl`) this picked the right
+  sentence in 71 of 80 paragraphs, against 65 for similarity alone, and did
+  no worse on any of the three question sets.
 * BM25 over Arabic-normalised, lightly stemmed tokens rewards exact names and
   terms that the small embedding model blurs. Its scores are unbounded, so they
   are divided by the best score among the candidates (0..1), and its weight is
@@ -30,7 +36,7 @@ import numpy as np
 from rag.embeddings import Embedder
 from rag.index.store import LoadedIndex
 from rag.index.vectors import search as vector_search
-from rag.text.arabic import content_words
+from rag.text.arabic import content_words, tokenize
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -115,7 +121,7 @@ class Retriever:
         if not dense:
             return []
 
-        lexical_raw, coverage = None, 0.0
+        lexical_raw, coverage, terms = None, 0.0, {}
         if mode != "dense":
             terms, coverage = self.lexical_query(question)
             lexical_raw = self.index.lexical.scores_for_terms(terms)
@@ -145,6 +151,9 @@ class Retriever:
             scores = semantic + self.config.lexical_weight * coverage * lexical_norm
 
         order = np.lexsort((rows, -scores))[:k]
+        if mode == "hybrid" and terms:
+            for i in order:
+                best_sentences[i] = self._highlight(int(rows[i]), query_vector, terms)
         return [
             ScoredPassage(
                 row=int(rows[i]),
@@ -168,6 +177,23 @@ class Retriever:
             vectors = np.vstack([self.index.vectors.reconstruct(int(rows[i])) for i in missing])
             values[missing] = vectors @ query_vector
         return values
+
+    def _highlight(self, row: int, query_vector: np.ndarray, terms: dict[str, float]) -> int | None:
+        """The sentence of passage `row` to highlight: similarity plus lexical evidence."""
+        lo, hi = int(self._sentence_offsets[row]), int(self._sentence_offsets[row + 1])
+        if lo == hi:
+            return None
+        table = self.index.sentences
+        scores = table.vectors[lo:hi].astype(np.float32) @ query_vector
+        weights = self.index.lexical.idf(terms)
+        total = sum(weights.values())
+        if total > 0:
+            source = self.index.documents[self.index.passages[row].document].source
+            for i, sentence in enumerate(range(lo, hi)):
+                keys = set(tokenize(source[table.starts[sentence] : table.ends[sentence]]))
+                held = sum(weight for key, weight in weights.items() if key in keys)
+                scores[i] += self.config.lexical_weight * held / total
+        return lo + int(np.argmax(scores))
 
     def _best_sentences(
         self, rows: np.ndarray, query_vector: np.ndarray, fallback: np.ndarray

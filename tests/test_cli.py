@@ -229,6 +229,29 @@ def test_eval_prints_scores_and_misses(index: Path, tmp_path: Path, fake: HashEm
     assert "q2 [en] who won the 1998 world cup?  -> not in top 5" in missed
 
 
+def test_eval_scores_highlights_with_an_answers_file(index: Path, tmp_path: Path):
+    questions = tmp_path / "questions.jsonl"
+    row = {"id": "q1", "question": "export licences for photoresists", "gold": ["photoresists"]}
+    questions.write_text(json.dumps(row), encoding="utf-8")
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"id": "q1", "answers": ["no such sentence"]}), "utf-8")
+    plain = rag("eval", questions, "--index", index, "--baseline", "none")
+    scored = rag("eval", questions, "--index", index, "--baseline", "none", "--answers", answers)
+    assert "highlight right" not in plain.stdout
+    assert re.search(r"^highlight right\s+0\.000$", scored.stdout, re.M)
+    assert re.search(r"^answer sentence right\s+0\.000$", scored.stdout, re.M)
+
+
+def test_eval_rejects_a_malformed_answers_file(index: Path, tmp_path: Path):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": "q?", "gold": ["x"]}), "utf-8")
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"id": "q1"}\n', encoding="utf-8")
+    result = rag("eval", questions, "--index", index, "--answers", answers)
+    assert result.exit_code == 2
+    assert "answers.jsonl:1" in result.stderr
+
+
 def test_eval_rejects_a_malformed_file(index: Path, tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x"}\n', encoding="utf-8")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from rag.lexical import VOCAB_FILE, BM25Index
+from rag.text.arabic import tokenize
 
 CORPUS = [
     "تُعد زيارة الرئيس الروسي فلاديمير بوتين إلى الصين حدثًا دبلوماسيًا مهمًا.",
@@ -52,6 +53,15 @@ def test_shorter_text_wins_on_equal_term_frequency() -> None:
 def test_prefixed_query_finds_definite_form(index: BM25Index) -> None:
     scores = index.scores("للصين")
     assert scores[0] > 0 and scores[3] == 0
+
+
+def test_idf_is_higher_for_rarer_terms_and_scaled_by_weight(index: BM25Index) -> None:
+    [rare] = tokenize("خاربين")  # one text
+    [common] = tokenize("الرئيس")  # two texts
+    idf = index.idf({rare: 1.0, common: 1.0, "unknownkey": 1.0})
+    assert set(idf) == {rare, common}
+    assert idf[rare] > idf[common] > 0
+    assert index.idf({rare: 0.5})[rare] == pytest.approx(idf[rare] / 2)
 
 
 def test_unknown_terms_score_zero(index: BM25Index) -> None:

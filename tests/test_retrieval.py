@@ -94,12 +94,37 @@ def test_default_config_is_hybrid():
     assert RetrievalConfig().mode == "hybrid"
 
 
-def test_best_sentence_is_the_most_similar_sentence_of_each_passage(service, retrievers):
+def test_sentence_score_is_the_most_similar_sentence_of_each_passage(service, retrievers):
     index = service.snapshot().index
     table = index.sentences
     vector = service.embed_question("Which city will Putin visit besides Beijing?")
-    for hit in retrievers["hybrid"].search("Which city will Putin visit?", vector, 8):
-        own = table.rows_of(hit.row)
-        sims = table.vectors[own].astype("float32") @ vector
+    for mode in ("hybrid", "dense"):
+        for hit in retrievers[mode].search("Which city will Putin visit?", vector, 8):
+            own = table.rows_of(hit.row)
+            sims = table.vectors[own].astype("float32") @ vector
+            assert hit.sentence == pytest.approx(float(sims.max()), abs=1e-5)
+            assert hit.best_sentence in own
+            if mode == "dense":
+                assert hit.best_sentence == int(own[sims.argmax()])
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which city will Putin visit besides Beijing?", "ما هي المدينة التي سيزورها بوتين غير بكين؟"],
+)
+def test_highlight_is_the_sentence_holding_the_questions_terms(service, question):
+    # By similarity alone the paragraph's first clause (the State Council meeting) wins.
+    hit = service.ask(question, 3, document="putin-beijing").passages[0]
+    assert "خاربين" in hit.text
+    assert "خاربين" in hit.highlight
+
+
+def test_without_lexical_weight_the_highlight_is_the_most_similar_sentence(service):
+    index = service.snapshot().index
+    plain = Retriever(index, replace(service.retrieval, lexical_weight=0.0), service.embedder)
+    question = "ما هي المدينة التي سيزورها بوتين غير بكين؟"
+    vector = service.embed_question(question)
+    for hit in plain.search(question, vector, 5):
+        own = index.sentences.rows_of(hit.row)
+        sims = index.sentences.vectors[own].astype("float32") @ vector
         assert hit.best_sentence == int(own[sims.argmax()])
-        assert hit.sentence == pytest.approx(float(sims.max()), abs=1e-5)
