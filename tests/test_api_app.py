@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from rag.api.app import create_app
@@ -43,3 +44,16 @@ def test_an_app_started_again_answers_with_a_fresh_service(make_settings) -> Non
     with TestClient(app) as client:
         assert app.state.service is not first
         assert client.get("/ask", params={"q": "why does China need Russia?"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/health", "/", "/widget.js", "/documents/putin-beijing"])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+def test_head_on_a_post_only_route_is_405(client: TestClient) -> None:
+    assert client.head("/admin/reload").status_code == 405

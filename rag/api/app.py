@@ -22,6 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from rag.api.handlers import install_error_handlers
 from rag.api.middleware import (
     BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
     InternalErrorMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -74,8 +75,9 @@ def create_app(
     app.include_router(static_router(StaticAssets.load(static_dir or STATIC_DIR)))
     app.include_router(docs_router(app))
 
-    # Added innermost first: CORS ends up outermost, so every answer, even a 413
-    # or a 500, carries the CORS and security headers a browser needs to read it.
+    # Added innermost first: CORS ends up outermost but for HEAD handling, so every
+    # answer, even a 413 or a 500, carries the CORS and security headers a browser
+    # needs to read it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -91,6 +93,7 @@ def create_app(
             expose_headers=["Retry-After"],
             max_age=600,
         )
+    app.add_middleware(HeadAsGetMiddleware)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: body size limit, security headers, last-resort error handler.
+"""Pure ASGI middleware: HEAD, body size limit, security headers, last-resort errors.
 
 Pure ASGI rather than `BaseHTTPMiddleware`: they see every message, stream
 bodies without buffering them, and add no task per request.
@@ -141,3 +141,29 @@ class InternalErrorMiddleware:
                 raise
             response = JSONResponse({"detail": "internal server error"}, status_code=500)
             await response(scope, receive, send)
+
+
+class HeadAsGetMiddleware:
+    """Answer HEAD like GET without the body (RFC 9110 9.3.2): uptime checks use it.
+
+    The routes see a GET, so a HEAD gets exactly the status and headers,
+    Content-Length included, that a GET would; a resource without GET still
+    answers 405.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
