@@ -30,6 +30,11 @@ _QUESTION = tuple("?؟")
 
 _BULLET = re.compile(r"^(?:[•·▪●◦‣⁃\-\*–—]|\d{1,3}[.)])\s+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
+# "Title" over a line of = or - is a heading (setext); ---, *** or ___ alone is a rule.
+_MD_UNDERLINE = re.compile(r"^(?:=+|-+)$")
+_MD_RULE = re.compile(r"^([-*_])(?:\s*\1){2,}$")
+# A line wholly in emphasis ("*By Sam Lee*", "**Uses**"): the markers are not text.
+_MD_EMPHASIS = re.compile(r"^(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1$")
 _BYLINE = re.compile(
     r"^(?:by|written by|words by|بقلم|كتب|كتبه|كتبت|إعداد|اعداد)\s*[:：]?\s+(?P<name>.+)$",
     re.IGNORECASE,
@@ -152,6 +157,17 @@ def _split_lines(source: str, markdown: bool) -> list[_Line]:
         start += len(content) - len(content.lstrip())
         end = start + len(stripped)
         kind = "text"
+        if markdown and _MD_UNDERLINE.match(stripped) and not previous_blank and lines:
+            if lines[-1].kind == "text":
+                lines[-1] = _Line(lines[-1].start, lines[-1].end, lines[-1].text, "heading")
+            continue
+        if markdown and _MD_RULE.match(stripped):
+            previous_blank = True
+            continue
+        m = _MD_EMPHASIS.match(stripped) if markdown else None
+        if m and m.group(1)[0] not in m.group(2):
+            start, end = start + len(m.group(1)), end - len(m.group(1))
+            stripped = m.group(2)
         if markdown and (m := _MD_HEADING.match(stripped)):
             start += m.end()
             kind = "heading"

@@ -273,3 +273,53 @@ def test_discover_finds_txt_and_md_only(tmp_path: Path):
     (tmp_path / "sub" / "b.md").write_text("x", encoding="utf-8")
     (tmp_path / "c.json").write_text("{}", encoding="utf-8")
     assert [p.name for p in discover(tmp_path)] == ["a.txt", "b.md"]
+
+
+SETEXT = (
+    "Rivers of the north\n"
+    "===================\n\n"
+    "*By Sam Lee, River Desk*\n\n"
+    "The northern rivers carry meltwater from the mountains to the sea every spring.\n\n"
+    "Sources\n"
+    "-------\n\n"
+    "Most of the water comes from glaciers that have been shrinking for decades.\n\n"
+    "---\n\n"
+    "**Uses**\n\n"
+    "Farmers downstream depend on the spring flood to water their fields each year.\n"
+)
+
+
+@pytest.fixture
+def setext() -> Document:
+    return parse_document(SETEXT, "rivers", path="rivers.md")
+
+
+def test_markdown_underlined_title_and_headings(setext):
+    assert setext.title.text == "Rivers of the north"
+    assert [h.text for h in setext.headings] == ["Sources", "Uses"]
+    assert sections(setext) == {None: [1], "Sources": [2], "Uses": [3]}
+
+
+def test_markdown_emphasised_byline(setext):
+    assert setext.author.text == "Sam Lee"
+    assert setext.affiliation.text == "River Desk"
+
+
+def test_markdown_rules_and_underlines_are_not_text(setext):
+    texts = [setext.title.text, *(h.text for h in setext.headings)]
+    texts += [p.text for p in setext.passages]
+    assert not any(set(t) <= set("=-*_ ") for t in texts)
+    assert len(setext.passages) == 3
+    assert_spans_exact(setext)
+
+
+def test_a_dash_line_under_a_paragraph_in_plain_text_is_not_special():
+    doc = parse_document("A line of text long enough to be body text in a file.\n---\n", "t")
+    assert doc.passages[0].text.startswith("A line")
+
+
+def test_markdown_emphasis_inside_a_line_is_kept():
+    line = "*Two* words are emphasised in this rather long sentence, one at each of its *ends*"
+    source = f"# T\n\n{line}\n"
+    doc = parse_document(source, "e", path="e.md")
+    assert doc.passages[0].text == line
