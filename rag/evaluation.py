@@ -93,23 +93,30 @@ class Scores:
         return out
 
 
-def load_questions(path: Path, key: str = "question") -> list[dict]:
+def _read_jsonl(path: Path, what: str, check: Callable[[dict], object]) -> list[dict]:
+    """The JSON object on each non-blank line; ValueError naming the line otherwise."""
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            row[key] = row[key] if key == "answers" else str(row[key])
+            check(row)
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a question line ({exc})") from exc
+            raise ValueError(f"{path}:{number}: not {what} ({exc!r})") from exc
         rows.append(row)
     return rows
 
 
+def load_questions(path: Path) -> list[dict]:
+    rows = _read_jsonl(path, "a question line", lambda row: row["question"])
+    return [{**row, "question": str(row["question"])} for row in rows]
+
+
 def merge_answers(questions: list[dict], path: Path) -> list[dict]:
     """Add the `answers` of a side file (lines of {"id", "answers"}) to questions by id."""
-    labels = {str(row["id"]): list(row["answers"]) for row in load_questions(path, key="answers")}
+    rows = _read_jsonl(path, "an answers line", lambda row: (row["id"], list(row["answers"])))
+    labels = {str(row["id"]): list(row["answers"]) for row in rows}
     return [
         {**q, "answers": labels[str(q.get("id"))]} if str(q.get("id")) in labels else q
         for q in questions

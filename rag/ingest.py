@@ -12,7 +12,7 @@ Every span keeps exact offsets into the source text; nothing is rewritten.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.documents import Document, Passage, Span
@@ -159,7 +159,7 @@ def _split_lines(source: str, markdown: bool) -> list[_Line]:
         kind = "text"
         if markdown and _MD_UNDERLINE.match(stripped) and not previous_blank and lines:
             if lines[-1].kind == "text":
-                lines[-1] = _Line(lines[-1].start, lines[-1].end, lines[-1].text, "heading")
+                lines[-1] = replace(lines[-1], kind="heading")
             continue
         if markdown and _MD_RULE.match(stripped):
             previous_blank = True

@@ -83,13 +83,12 @@ class BM25Index:
 
     def idf(self, terms: dict[str, float]) -> dict[str, float]:
         """Each known key's idf, scaled by its weight; unknown keys are left out."""
-        n_docs = len(self)
         out = {}
         for term, weight in terms.items():
             col = self._ids.get(term)
             if col is not None:
-                df = int(self._weights.indptr[col + 1] - self._weights.indptr[col])
-                out[term] = weight * float(np.log1p((n_docs - df + 0.5) / (df + 0.5)))
+                df = self._weights.indptr[col + 1] - self._weights.indptr[col]
+                out[term] = weight * float(_idf(len(self), df))
         return out
 
     def has_term(self, key: str) -> bool:
@@ -150,12 +149,16 @@ class BM25Index:
         return cls(weights, terms, float(meta["k1"]), float(meta["b"]))
 
 
+def _idf(n_docs: int, df: np.ndarray | int) -> np.ndarray:
+    # The "+1" (Lucene) variant keeps idf positive: with the classic formula a
+    # term found in over half of a small corpus would count against a passage.
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
+
+
 def _bm25_weights(tf: sp.csc_matrix, lengths: np.ndarray, k1: float, b: float) -> sp.csc_matrix:
     n_docs = tf.shape[0]
     df = np.diff(tf.indptr)
-    # The "+1" (Lucene) variant keeps idf positive: with the classic formula a
-    # term found in over half of a small corpus would count against a passage.
-    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    idf = _idf(n_docs, df).astype(np.float32)
     mean_length = float(lengths.mean()) if n_docs and lengths.any() else 1.0
     norm = (k1 * (1.0 - b + b * lengths / mean_length)).astype(np.float32)
     freq = tf.data

@@ -151,9 +151,10 @@ class Retriever:
             scores = semantic + self.config.lexical_weight * coverage * lexical_norm
 
         order = np.lexsort((rows, -scores))[:k]
-        if mode == "hybrid" and terms:
+        weights = self.index.lexical.idf(terms) if mode == "hybrid" else {}
+        if sum(weights.values()) > 0:
             for i in order:
-                best_sentences[i] = self._highlight(int(rows[i]), query_vector, terms)
+                best_sentences[i] = self._highlight(int(rows[i]), query_vector, weights)
         return [
             ScoredPassage(
                 row=int(rows[i]),
@@ -178,21 +179,22 @@ class Retriever:
             values[missing] = vectors @ query_vector
         return values
 
-    def _highlight(self, row: int, query_vector: np.ndarray, terms: dict[str, float]) -> int | None:
-        """The sentence of passage `row` to highlight: similarity plus lexical evidence."""
+    def _highlight(
+        self, row: int, query_vector: np.ndarray, weights: dict[str, float]
+    ) -> int | None:
+        """The sentence of passage `row` to highlight: similarity plus the share of
+        the question's term weights (idf, non-empty) that the sentence holds."""
         lo, hi = int(self._sentence_offsets[row]), int(self._sentence_offsets[row + 1])
         if lo == hi:
             return None
         table = self.index.sentences
         scores = table.vectors[lo:hi].astype(np.float32) @ query_vector
-        weights = self.index.lexical.idf(terms)
         total = sum(weights.values())
-        if total > 0:
-            source = self.index.documents[self.index.passages[row].document].source
-            for i, sentence in enumerate(range(lo, hi)):
-                keys = set(tokenize(source[table.starts[sentence] : table.ends[sentence]]))
-                held = sum(weight for key, weight in weights.items() if key in keys)
-                scores[i] += self.config.lexical_weight * held / total
+        source = self.index.documents[self.index.passages[row].document].source
+        for i, sentence in enumerate(range(lo, hi)):
+            keys = set(tokenize(source[table.starts[sentence] : table.ends[sentence]]))
+            held = sum(weight for key, weight in weights.items() if key in keys)
+            scores[i] += self.config.lexical_weight * held / total
         return lo + int(np.argmax(scores))
 
     def _best_sentences(
