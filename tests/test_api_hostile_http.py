@@ -125,3 +125,34 @@ def test_a_body_that_is_not_utf8_is_422_on_the_wire(live_server: str) -> None:
     status, _, answer = post(live_server, b"Content-Length: %d\r\n" % len(body), body)
     assert status == 422
     assert "UTF-8" in json.loads(answer)["detail"]
+
+
+SLOW_CLIENTS = 200
+
+
+def test_slow_clients_do_not_hold_up_other_clients(live_server: str) -> None:
+    # Slowloris: connections that send half a header, or half a body, and stall.
+    parts = urlsplit(live_server)
+    host = parts.netloc.encode()
+    stalled: list[socket.socket] = []
+    try:
+        for i in range(SLOW_CLIENTS):
+            sock = socket.create_connection((parts.hostname, parts.port), timeout=SOCKET_TIMEOUT)
+            if i % 2:
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: " + host + b"\r\nX-Slow: ")
+            else:
+                sock.sendall(
+                    b"POST /ask HTTP/1.1\r\nHost: " + host + b"\r\nContent-Type: application/json"
+                    b"\r\nContent-Length: 40\r\n\r\n" + b'{"question": "wh'
+                )
+            stalled.append(sock)
+        assert healthy(live_server)
+        body = b'{"question": "Who is Xi?"}'
+        status, _, _ = post(live_server, b"Content-Length: %d\r\n" % len(body), body)
+        assert status == 200
+        # A slow client that does finish is answered like any other.
+        stalled[1].sendall(b"1\r\nConnection: close\r\n\r\n")
+        assert stalled[1].recv(65536).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in stalled:
+            sock.close()
