@@ -88,8 +88,10 @@ def new_page(browser):
     contexts = []
     errors: list[str] = []
 
-    def make(viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or DESKTOP, locale="ar")
+    def make(viewport: dict | None = None, color_scheme: str = "light"):
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, locale="ar", color_scheme=color_scheme
+        )
         context.set_default_timeout(UI_TIMEOUT_MS)
         context.set_default_navigation_timeout(UI_TIMEOUT_MS)
         contexts.append(context)
@@ -495,3 +497,34 @@ def test_error_state_when_the_server_is_stopped(index_dir, tmp_path, new_page):
         screenshot(page, "widget-error.png")
         # The failed question stays visible and the box is usable again.
         assert widget(page).locator(".msg.user").count() == 2
+
+
+def panel_luminance(page) -> float:
+    """Relative luminance (0 black .. 1 white) of the open panel's background."""
+    rgb = shadow_eval(
+        page, "root => getComputedStyle(root.querySelector('.panel')).backgroundColor"
+    )
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize(
+    ("theme", "system", "dark"),
+    [
+        (None, "dark", False),  # the page's own design wins: light unless asked
+        ("dark", "light", True),
+        ("auto", "dark", True),
+        ("auto", "light", False),
+    ],
+)
+def test_theme(api, pages, new_page, theme, system, dark):
+    attributes = {"data_theme": theme} if theme else {}
+    url = pages.add(f"/theme-{theme}-{system}", publisher_page(api.url, **attributes))
+    page = new_page(color_scheme=system)
+    page.goto(url, wait_until="load")
+    open_widget(page)  # waits for the opening transition
+    assert (panel_luminance(page) < 0.2) is dark
+    if theme == "dark":
+        reply = ask(page, EN_QUESTION)
+        assert_counterweight_first(reply)
+        screenshot(page, "widget-dark.png")

@@ -19,6 +19,8 @@
  *   data-document     answer only from this document id (the article on this page);
  *                     without it, questions search the whole archive
  *   data-timeout      request timeout in milliseconds (default 20000)
+ *   data-theme        "light" (default) | "dark" | "auto" (follow the reader's system
+ *                     setting); light by default because it must match the page
  *
  * Everything the server sends is rendered as text (textContent / text nodes), never as
  * HTML. Styles live in an open shadow root, attached as a constructable stylesheet so
@@ -51,6 +53,7 @@
   var TOP_K = clampInt(data.topK, 1, 10, 3);
   var DOCUMENT = (data.document || "").trim();
   var TIMEOUT_MS = clampInt(data.timeout, 1000, 120000, 20000);
+  var THEME = data.theme === "dark" || data.theme === "auto" ? data.theme : "light";
   var MAX_CHARS = clampInt(data.maxLength, 1, 10000, 1000);
   var API_KEY = data.apiKey || "";
   var SUGGESTIONS = (data.suggestions || "")
@@ -254,6 +257,18 @@
     return svg;
   }
 
+  /** Dark when asked for, or with "auto" while the reader's system is dark (live). */
+  function applyTheme(root) {
+    if (THEME !== "auto" || !window.matchMedia) {
+      root.classList.toggle("dark", THEME === "dark");
+      return;
+    }
+    var query = window.matchMedia("(prefers-color-scheme: dark)");
+    var update = function () { root.classList.toggle("dark", query.matches); };
+    update();
+    if (query.addEventListener) query.addEventListener("change", update);
+  }
+
   // ---------------------------------------------------------------- styles --
 
   var CSS = [
@@ -265,7 +280,11 @@
     "  --accent: var(--rag-accent, var(--rag-accent-default));",
     "  --accent-ink: #ffffff;",
     "  --ink: #1c2430; --muted: #5d6878; --line: #e3e7ed; --bg: #f5f7fa; --card: #ffffff;",
-    "  --mark: #ffe58a; --focus: 0 0 0 3px #ffffff, 0 0 0 5px var(--accent);",
+    "  --mark: #ffe58a; --mark-ink: #1c2430; --focus: 0 0 0 3px var(--card), 0 0 0 5px var(--accent);",
+    "  --accent-text: var(--accent); --tint: #ffffff; --field: #ffffff; --field-line: #cfd6df; --soft: #fafbfc;",
+    "  --body: #3a4452; --faint: #8a94a3; --sep: #aab2bf; --panel-line: rgba(15, 30, 50, .08);",
+    "  --warn-bg: #fff8e6; --warn-line: #f6dfa0; --warn-ink: #7a5300; --warn-strong: #5f4100;",
+    "  --err-bg: #fdf0f0; --err-line: #f3c9c9; --err-ink: #8a1f1f; --err-soft: #a23a3a; --err-hover: #fff5f5;",
     "  --sans: system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", \"Noto Sans\", \"Noto Sans Arabic\", \"Noto Naskh Arabic\", Tahoma, Arial, sans-serif;",
     "  --arabic: \"Noto Naskh Arabic\", \"Noto Sans Arabic\", \"Segoe UI\", \"Geeza Pro\", \"Dubai\", Tahoma, \"DejaVu Sans\", Arial, sans-serif;",
     "  font-family: var(--sans); font-size: 14px; line-height: 1.55; color: var(--ink);",
@@ -295,7 +314,7 @@
     /* panel */
     ".panel { position: fixed; bottom: 84px; z-index: 2147483001; width: 410px; height: 660px;",
     "  max-height: calc(100vh - 108px); display: flex; flex-direction: column; overflow: hidden;",
-    "  background: var(--bg); border-radius: 18px; border: 1px solid rgba(15, 30, 50, .08);",
+    "  background: var(--bg); border-radius: 18px; border: 1px solid var(--panel-line);",
     "  box-shadow: 0 24px 60px rgba(15, 30, 50, .25), 0 4px 14px rgba(15, 30, 50, .12);",
     "  visibility: hidden; opacity: 0; transform: translateY(14px) scale(.98); transform-origin: bottom right;",
     "  transition: opacity .18s ease, transform .18s ease, visibility 0s linear .18s; }",
@@ -320,7 +339,7 @@
     "  display: flex; flex-direction: column; gap: 14px; }",
     ".welcome { text-align: center; padding: 14px 8px 4px; color: var(--muted); }",
     ".welcome .badge { width: 52px; height: 52px; margin: 0 auto 12px; border-radius: 16px; display: grid; place-items: center;",
-    "  color: var(--accent); background: color-mix(in srgb, var(--accent) 10%, #fff); }",
+    "  color: var(--accent-text); background: color-mix(in srgb, var(--accent) 10%, var(--tint)); }",
     ".welcome .badge .icon { width: 28px; height: 28px; }",
     ".welcome h3 { margin: 0 0 6px; font-size: 17px; color: var(--ink); }",
     ".welcome p { margin: 0 auto; max-width: 310px; font-size: 13.5px; line-height: 1.65; }",
@@ -330,7 +349,7 @@
     ".suggestion { display: block; width: 100%; text-align: start; padding: 10px 14px; border-radius: 14px; background: var(--card);",
     "  border: 1px solid var(--line); color: var(--ink); font-size: 14px; line-height: 1.5;",
     "  box-shadow: 0 1px 2px rgba(15, 30, 50, .04); transition: border-color .15s, background .15s, transform .15s; }",
-    ".suggestion:hover { border-color: color-mix(in srgb, var(--accent) 45%, #fff); background: color-mix(in srgb, var(--accent) 4%, #fff); }",
+    ".suggestion:hover { border-color: color-mix(in srgb, var(--accent) 45%, var(--tint)); background: color-mix(in srgb, var(--accent) 4%, var(--tint)); }",
     ".suggestion:disabled { opacity: .6; cursor: default; }",
 
     ".msg { display: flex; flex-direction: column; max-width: 100%; animation: rise .2s ease; }",
@@ -345,41 +364,41 @@
     ".label { display: flex; align-items: center; gap: 6px; margin: 0 0 8px; font-size: 12px; font-weight: 700; letter-spacing: .05em; color: var(--muted); }",
     ".root[dir=ltr] .label { text-transform: uppercase; }",
     ".label .icon { width: 16px; height: 16px; }",
-    ".answer .label { color: var(--accent); }",
+    ".answer .label { color: var(--accent-text); }",
     ".answer-text { margin: 0; padding-inline-start: 12px; border-inline-start: 3px solid var(--accent); font-size: 15px; line-height: 1.7;",
     "  font-weight: 500; color: var(--ink); overflow-wrap: anywhere; }",
     ".answer-text:lang(ar) { font-size: 16.5px; line-height: 1.9; }",
     ".cite-ref { display: inline-grid; place-items: center; min-width: 18px; height: 18px; padding: 0 4px; margin-inline-start: 4px; border-radius: 9px;",
     "  font-family: var(--sans); font-size: 11px; font-weight: 700; line-height: 1; vertical-align: super; text-decoration: none;",
-    "  color: var(--accent); background: color-mix(in srgb, var(--accent) 12%, #fff); }",
+    "  color: var(--accent-text); background: color-mix(in srgb, var(--accent) 12%, var(--tint)); }",
     ".cite-ref:hover { background: var(--accent); color: var(--accent-ink); }",
-    ".noanswer { display: flex; gap: 10px; padding: 10px 12px; border-radius: 12px; background: #fff8e6; border: 1px solid #f6dfa0; color: #7a5300; }",
+    ".noanswer { display: flex; gap: 10px; padding: 10px 12px; border-radius: 12px; background: var(--warn-bg); border: 1px solid var(--warn-line); color: var(--warn-ink); }",
     ".noanswer .icon { margin-top: 2px; }",
-    ".noanswer strong { display: block; font-size: 14px; color: #5f4100; }",
+    ".noanswer strong { display: block; font-size: 14px; color: var(--warn-strong); }",
     ".noanswer p { margin: 2px 0 0; font-size: 13px; line-height: 1.55; }",
     ".sources { margin-top: 14px; }",
     ".passages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 10px; }",
-    ".passage { border: 1px solid var(--line); border-radius: 12px; padding: 10px 12px 8px; background: #fafbfc; }",
+    ".passage { border: 1px solid var(--line); border-radius: 12px; padding: 10px 12px 8px; background: var(--soft); }",
     ".passage-head { display: flex; align-items: center; gap: 8px; margin-bottom: 6px; min-width: 0; }",
     ".rank { flex: none; width: 22px; height: 22px; border-radius: 50%; display: grid; place-items: center; font-family: var(--sans);",
-    "  font-size: 11.5px; font-weight: 700; color: var(--accent); background: color-mix(in srgb, var(--accent) 12%, #fff); }",
+    "  font-size: 11.5px; font-weight: 700; color: var(--accent-text); background: color-mix(in srgb, var(--accent) 12%, var(--tint)); }",
     ".chip { flex: 1; min-width: 0; display: flex; align-items: center; gap: 8px; padding: 6px 10px; border-radius: 12px;",
-    "  text-decoration: none; color: var(--accent); background: #ffffff;",
-    "  border: 1px solid color-mix(in srgb, var(--accent) 24%, #fff); transition: background .15s, border-color .15s, box-shadow .15s; }",
-    "a.chip:hover { background: color-mix(in srgb, var(--accent) 6%, #fff); border-color: var(--accent); box-shadow: 0 2px 6px rgba(15, 30, 50, .08); }",
+    "  text-decoration: none; color: var(--accent-text); background: var(--field);",
+    "  border: 1px solid color-mix(in srgb, var(--accent) 24%, var(--tint)); transition: background .15s, border-color .15s, box-shadow .15s; }",
+    "a.chip:hover { background: color-mix(in srgb, var(--accent) 6%, var(--tint)); border-color: var(--accent); box-shadow: 0 2px 6px rgba(15, 30, 50, .08); }",
     ".chip .icon { width: 17px; height: 17px; }",
     ".chip .icon-ext { width: 14px; height: 14px; opacity: .7; }",
     ".chip-body { flex: 1; min-width: 0; display: flex; flex-direction: column; }",
     ".chip-title { font-size: 12.5px; font-weight: 700; line-height: 1.45; overflow: hidden; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; }",
     ".chip-meta { display: flex; align-items: center; gap: 5px; min-width: 0; font-size: 11.5px; line-height: 1.45; color: var(--muted); }",
     ".chip-section { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }",
-    ".chip-para { white-space: nowrap; flex: none; font-weight: 700; color: var(--accent); }",
-    ".chip-sep { color: #aab2bf; flex: none; }",
-    ".passage-text { margin: 0; font-size: 14px; line-height: 1.7; color: #3a4452; overflow-wrap: anywhere; white-space: pre-line; }",
+    ".chip-para { white-space: nowrap; flex: none; font-weight: 700; color: var(--accent-text); }",
+    ".chip-sep { color: var(--sep); flex: none; }",
+    ".passage-text { margin: 0; font-size: 14px; line-height: 1.7; color: var(--body); overflow-wrap: anywhere; white-space: pre-line; }",
     ".passage-text:lang(ar) { font-size: 15px; line-height: 1.95; }",
-    "mark { background: var(--mark); color: #1c2430; padding: 1px 2px; border-radius: 3px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }",
+    "mark { background: var(--mark); color: var(--mark-ink); padding: 1px 2px; border-radius: 3px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }",
     ".ellipsis { color: var(--muted); }",
-    ".toggle { margin-top: 4px; font-size: 12.5px; font-weight: 600; color: var(--accent); padding: 2px 4px; margin-inline-start: -4px; border-radius: 6px; }",
+    ".toggle { margin-top: 4px; font-size: 12.5px; font-weight: 600; color: var(--accent-text); padding: 2px 4px; margin-inline-start: -4px; border-radius: 6px; }",
     ".toggle:hover { text-decoration: underline; }",
 
     ".loading { display: inline-flex; align-items: center; gap: 10px; color: var(--muted); font-size: 13.5px; }",
@@ -387,30 +406,30 @@
     ".dots span { width: 7px; height: 7px; border-radius: 50%; background: var(--accent); opacity: .35; animation: blink 1.1s infinite ease-in-out; }",
     ".dots span:nth-child(2) { animation-delay: .15s; } .dots span:nth-child(3) { animation-delay: .3s; }",
     "@keyframes blink { 0%, 80%, 100% { opacity: .25; transform: translateY(0); } 40% { opacity: 1; transform: translateY(-3px); } }",
-    ".error { display: flex; gap: 10px; padding: 12px 14px; border-radius: 14px; background: #fdf0f0; border: 1px solid #f3c9c9; color: #8a1f1f; }",
+    ".error { display: flex; gap: 10px; padding: 12px 14px; border-radius: 14px; background: var(--err-bg); border: 1px solid var(--err-line); color: var(--err-ink); }",
     ".error .icon { margin-top: 2px; }",
     ".error p { margin: 0; font-size: 14px; line-height: 1.6; }",
-    ".error .detail { margin-top: 4px; font-size: 12.5px; color: #a23a3a; overflow-wrap: anywhere; }",
-    ".retry { margin-top: 8px; padding: 5px 12px; border-radius: 999px; font-size: 12.5px; font-weight: 600; color: #8a1f1f; background: #ffffff; border: 1px solid #f3c9c9; }",
-    ".retry:hover { background: #fff5f5; }",
+    ".error .detail { margin-top: 4px; font-size: 12.5px; color: var(--err-soft); overflow-wrap: anywhere; }",
+    ".retry { margin-top: 8px; padding: 5px 12px; border-radius: 999px; font-size: 12.5px; font-weight: 600; color: var(--err-ink); background: var(--field); border: 1px solid var(--err-line); }",
+    ".retry:hover { background: var(--err-hover); }",
     ".retry:disabled { opacity: .55; cursor: default; }",
 
     /* composer */
     ".composer { padding: 10px 12px 8px; background: var(--card); border-top: 1px solid var(--line); }",
-    ".inputrow { display: flex; align-items: flex-end; gap: 8px; padding: 6px 6px 6px 12px; border: 1px solid #cfd6df; border-radius: 16px; background: #fff;",
+    ".inputrow { display: flex; align-items: flex-end; gap: 8px; padding: 6px 6px 6px 12px; border: 1px solid var(--field-line); border-radius: 16px; background: var(--field);",
     "  transition: border-color .15s, box-shadow .15s; }",
     ".root[dir=rtl] .inputrow { padding: 6px 12px 6px 6px; }",
     ".inputrow:focus-within { border-color: var(--accent); box-shadow: 0 0 0 3px color-mix(in srgb, var(--accent) 18%, transparent); }",
     "textarea { flex: 1; min-width: 0; border: 0; outline: none; resize: none; background: transparent; padding: 6px 0; margin: 0;",
     "  font-size: 15px; line-height: 1.5; max-height: 132px; min-height: 24px; color: var(--ink); }",
     "textarea:focus-visible { box-shadow: none; }",
-    "textarea::placeholder { color: #8a94a3; }",
+    "textarea::placeholder { color: var(--faint); }",
     ".send { width: 38px; height: 38px; flex: none; border-radius: 12px; display: grid; place-items: center; background: var(--accent); color: var(--accent-ink);",
     "  transition: opacity .15s, transform .1s; }",
     ".send:hover { transform: translateY(-1px); }",
     ".send:disabled { opacity: .45; cursor: default; transform: none; }",
     ".root[dir=rtl] .send .icon, .chip[dir=rtl] .icon-ext { transform: scaleX(-1); }",
-    ".hint { margin: 6px 4px 0; font-size: 11.5px; color: #8a94a3; display: flex; justify-content: space-between; gap: 8px; }",
+    ".hint { margin: 6px 4px 0; font-size: 11.5px; color: var(--faint); display: flex; justify-content: space-between; gap: 8px; }",
     ".sr { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }",
 
     /* phones: the panel takes the whole screen */
@@ -424,6 +443,15 @@
     "}",
     "@media (pointer: coarse) {",
     "  .hint { display: none; }",
+    "}",
+    /* dark theme: data-theme="dark", or "auto" when the reader's system is dark */
+    ".root.dark {",
+    "  --ink: #e6eaf0; --muted: #9aa5b4; --line: #2c3440; --bg: #151a21; --card: #1d232c; --tint: #1d232c;",
+    "  --accent-text: color-mix(in srgb, var(--accent) 50%, #ffffff);",
+    "  --field: #232a34; --field-line: #3a4350; --soft: #1a2028; --body: #c9d1dc; --faint: #7d8896; --sep: #56606d;",
+    "  --panel-line: rgba(255, 255, 255, .10); --mark: #6b5a14; --mark-ink: #fff3c4;",
+    "  --warn-bg: #2e2613; --warn-line: #5c4a1c; --warn-ink: #f0cf7e; --warn-strong: #ffe3a0;",
+    "  --err-bg: #2f1a1c; --err-line: #5e2a2e; --err-ink: #f3a7a7; --err-soft: #e69191; --err-hover: #3a2023;",
     "}",
     "@media (prefers-reduced-motion: reduce) { *, *::before, *::after { animation: none !important; transition: none !important; scroll-behavior: auto !important; } }",
     "@media (forced-colors: active) { .launcher, .send, .bubble, .chip, .suggestion, .card { border: 1px solid CanvasText; } mark { forced-color-adjust: none; } }",
@@ -556,6 +584,7 @@
         close();
       }
     });
+    applyTheme(ui.root);
     shadow.appendChild(ui.root);
     document.body.appendChild(host);
     ui.host = host;
