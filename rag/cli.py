@@ -146,8 +146,8 @@ def eval_command(
     as_json: bool,
 ) -> None:
     """Score retrieval on JSONL files of questions with gold substrings."""
-    from rag.evaluation import load_questions, merge_answers
-    from rag.report import evaluate_modes, render_eval
+    from rag.evaluation.modes import evaluate_modes, render_eval
+    from rag.evaluation.scoring import load_questions, merge_answers
 
     try:
         questions = [q for file in files for q in load_questions(file)]

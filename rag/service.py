@@ -14,17 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering import respond
-from rag.batching import BatchedQueryEmbedder, MicroBatcher
 from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
 from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name, load_embedder
+from rag.embeddings.batching import BatchedQueryEmbedder, MicroBatcher
 from rag.errors import DocumentNotFoundError, IndexMissingError, RagError
 from rag.index.store import IndexStore, LoadedIndex
-from rag.intents import QuestionIntents
+from rag.query.decide import respond
+from rag.query.intents import QuestionIntents
+from rag.query.retrieve import RetrievalConfig, Retriever
 from rag.responses import AskResponse, DocumentSummary, Health
-from rag.retrieval import RetrievalConfig, Retriever
 from rag.text.language import detect_language
 from rag.threads import single_threaded_blas
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering import CROSS_LANGUAGE_FLOOR, SAME_LANGUAGE_FLOOR, Confidence
 from rag.errors import DocumentNotFoundError
+from rag.query.decide import CROSS_LANGUAGE_FLOOR, SAME_LANGUAGE_FLOOR, Confidence
 from rag.service import QAService
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"

@@ -320,7 +320,7 @@ def test_an_internal_failure_is_a_bare_500_json_without_a_traceback(client: Test
 
 @pytest.mark.parametrize("error", ["overloaded", "closed"])
 def test_busy_embedding_engine_is_a_503_with_retry_after(make_client, service, error) -> None:
-    from rag.batching import BatcherClosedError, BatcherOverloadedError
+    from rag.embeddings.batching import BatcherClosedError, BatcherOverloadedError
 
     class BusyService:
         def __getattr__(self, name):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from helpers import QUESTIONS, SEEDS, HashEmbedder, build, real_embedder
 
-from rag.batching import BatchedQueryEmbedder, BatcherClosedError, MicroBatcher
 from rag.config import Settings
+from rag.embeddings.batching import BatchedQueryEmbedder, BatcherClosedError, MicroBatcher
 from rag.service import QAService
 
 # The dev questions mix Arabic and English, short and long.

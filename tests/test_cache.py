@@ -125,7 +125,7 @@ def test_a_cache_hit_returns_the_same_response_without_embedding(seeded) -> None
 
 
 def test_the_key_includes_top_k_and_the_retrieval_mode(seeded) -> None:
-    from rag.retrieval import RetrievalConfig
+    from rag.query.retrieve import RetrievalConfig
 
     _, index = seeded
     embedder = HashEmbedder()

@@ -23,7 +23,7 @@ from helpers import (
 
 from rag.cli import main
 from rag.errors import ModelLoadError
-from rag.evaluation import load_questions
+from rag.evaluation.scoring import load_questions
 from rag.index.store import MANIFEST, VECTORS, IndexStore
 
 TARGET = "كثقل موازن"  # the paragraph: China needs Russia as a counterweight to the US

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.crosslingual import TermTranslator
+from rag.index.terms import TermTranslator
 from rag.text.arabic import tokenize
 from rag.text.language import detect_language
 

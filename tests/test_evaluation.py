@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.evaluation import evaluate, merge_answers
+from rag.evaluation.scoring import evaluate, merge_answers
 from rag.responses import Answer, AskResponse, Citation, PassageHit
 
 MEETING = "Putin will meet the premier."

@@ -48,8 +48,8 @@ from pathlib import Path
 import rag.embeddings
 import rag.index.builder
 from helpers import HashEmbedder
-from rag.crosslingual import TermTranslator
-from rag.lexical import BM25Index
+from rag.index.terms import TermTranslator
+from rag.index.bm25 import BM25Index
 
 seeds, index, trace, step_seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 log = open(trace, "a", buffering=1)

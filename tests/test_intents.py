@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.intents import INTENT_MARGIN, INTENT_THRESHOLD, PROTOTYPES, QuestionIntents
+from rag.query.intents import INTENT_MARGIN, INTENT_THRESHOLD, PROTOTYPES, QuestionIntents
 
 
 class PrototypeAxes:

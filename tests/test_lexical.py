@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.lexical import VOCAB_FILE, BM25Index
+from rag.index.bm25 import VOCAB_FILE, BM25Index
 from rag.text.arabic import tokenize
 
 CORPUS = [

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.retrieval import RetrievalConfig, Retriever
+from rag.query.retrieve import RetrievalConfig, Retriever
 from rag.service import QAService
 
 ARABIC_DEV = [

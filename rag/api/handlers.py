@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from rag.batching import BatcherClosedError, BatcherOverloadedError
+from rag.embeddings.batching import BatcherClosedError, BatcherOverloadedError
 from rag.errors import (
     DocumentNotFoundError,
     IndexCorruptError,

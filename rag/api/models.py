@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from rag.api.questions import clean_question
+from rag.query.analyse import clean_question
 
 
 class ErrorOut(BaseModel):

@@ -65,7 +65,7 @@ ENGLISH_TEMPLATES = (
 # Appended to English questions to multiply distinct wordings (each changes the embedding).
 ENGLISH_QUALIFIERS = ("", " for Moscow", " for Beijing", " in 2024", " for the West", " today")
 # A third of the questions are English, as a mixed-language readership sends:
-# they cost more, because retrieval translates their words (rag.crosslingual).
+# they cost more, because retrieval translates their words (rag.index.terms).
 ENGLISH_SHARE = 1 / 3
 
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rag.batching import MicroBatcher
 from rag.bench.common import (
     QuestionSource,
     encoder_gflop,
@@ -19,6 +18,7 @@ from rag.bench.common import (
     timed,
 )
 from rag.embeddings import Embedder
+from rag.embeddings.batching import MicroBatcher
 from rag.index.vectors import search as vector_search
 from rag.service import QAService
 
@@ -74,7 +74,7 @@ def floor(service: QAService, questions: QuestionSource, n: int = 200) -> dict:
     retrieve_s = timed(lambda i: snapshot.retriever.search(sample[i % 50], vectors[i % 50], 3), 500)
     retrieve = summary(retrieve_s)
     # English questions over the Arabic article cost more: retrieval embeds
-    # their words to translate them (rag.crosslingual), a second engine call.
+    # their words to translate them (rag.index.terms), a second engine call.
     by_language = {
         "ask_en": summary([t for t, q in zip(ask_s, asked_all, strict=True) if is_english(q)]),
         "ask_ar": summary([t for t, q in zip(ask_s, asked_all, strict=True) if not is_english(q)]),

@@ -30,7 +30,7 @@ import numpy as np
 from rag.bench.common import ENGLISH_SHARE, distinct_questions, is_english, summary, timed
 from rag.embeddings import Embedder
 from rag.index import vectors as vec
-from rag.lexical import BM25Index
+from rag.index.bm25 import BM25Index
 
 K = 10
 EF_GRID = (32, 64, 128, 256, 512)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.crosslingual import TermTranslator
 from rag.documents import Document, Passage
 from rag.embeddings import Embedder, canonical_model_name
 from rag.errors import RagError
+from rag.index.bm25 import BM25Index
 from rag.index.store import (
     DOCUMENTS,
     FORMAT_VERSION,
@@ -24,9 +24,9 @@ from rag.index.store import (
     IndexStore,
     LoadedIndex,
 )
+from rag.index.terms import TermTranslator
 from rag.index.vectors import EXACT_SEARCH_LIMIT, build_vector_index, index_kind, write_vector_index
 from rag.ingest import discover, document_id, load_document
-from rag.lexical import BM25Index
 from rag.text.sentences import split_sentences
 
 EMBED_BATCH = 32

@@ -28,11 +28,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.crosslingual import TermTranslator
 from rag.documents import Document, Passage
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
+from rag.index.bm25 import BM25Index
+from rag.index.terms import TermTranslator
 from rag.index.vectors import read_vector_index
-from rag.lexical import BM25Index
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"

@@ -5,7 +5,7 @@ content questions:
 
 * questions about the article itself ("who wrote this?", "what is it
   called?"): the byline and the title are not passages, so retrieval cannot
-  find them (`rag.metadata` answers them);
+  find them (`rag.query.metadata` answers them);
 * small talk ("hello", "شكرا", "who are you?"): it scores like a real question
   against any corpus (0.80-0.83), so no similarity floor can refuse it without
   refusing real questions too.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rag.config import Settings
-from rag.evaluation import Scores, evaluate
+from rag.evaluation.scoring import Scores, evaluate
 from rag.service import QAService
 
 

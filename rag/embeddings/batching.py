@@ -196,7 +196,7 @@ class BatchedQueryEmbedder:
     """The `Embedder` interface over a micro-batcher, with an LRU of query vectors.
 
     Retrieval embeds single words of a question to translate them across
-    languages (`rag.crosslingual`). Through this, those words join the batches
+    languages (`rag.index.terms`). Through this, those words join the batches
     of concurrent questions instead of taking the engine alone, and a word seen
     before costs nothing: a vector depends only on the text and the model, and
     the same names and nouns recur across questions.

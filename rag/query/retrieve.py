@@ -23,7 +23,7 @@ The fusion rule, and why:
   occur in the corpus at all. An English question over Arabic text has coverage
   0, so raw lexical evidence cannot move it: it ranks exactly as dense alone.
 * Question words the corpus lacks are translated to the nearest corpus terms
-  in the embedding space (`rag.crosslingual`). A translated word counts half
+  in the embedding space (`rag.index.terms`). A translated word counts half
   as much toward coverage as a word found verbatim: it is weaker evidence.
 """
 

@@ -1,6 +1,6 @@
 """Questions about the article itself ("who wrote this?"), answered from its metadata.
 
-`rag.intents` tells such questions apart; this module builds the answer: the
+`rag.query.intents` tells such questions apart; this module builds the answer: the
 byline or the title, cited like a passage with a `#author` or `#title` anchor.
 """
 

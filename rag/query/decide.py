@@ -23,7 +23,7 @@ Measured and dropped: requiring the best sentence to stand out from a typical
 sentence of the corpus. Above the floors it refused six paraphrased in-scope
 questions (lift 0.004-0.024) and stopped no out-of-scope question that the
 floors let through; the only inputs it caught were greetings, which
-`rag.intents` now recognises directly. Known miss: a question about an entity
+`rag.query.intents` now recognises directly. Known miss: a question about an entity
 the corpus covers, asking a fact it lacks ("ما موقف الهند من الحرب في
 أوكرانيا؟", 0.82), still gets the nearest sentence as its answer.
 """
@@ -36,10 +36,10 @@ import numpy as np
 
 from rag.documents import Document, Passage
 from rag.index.store import LoadedIndex
-from rag.intents import METADATA_INTENTS, SMALLTALK, QuestionIntents
-from rag.metadata import metadata_hit
+from rag.query.intents import METADATA_INTENTS, SMALLTALK, QuestionIntents
+from rag.query.metadata import metadata_hit
+from rag.query.retrieve import Retriever, ScoredPassage
 from rag.responses import Answer, Citation, PassageHit
-from rag.retrieval import Retriever, ScoredPassage
 from rag.text.language import detect_language
 
 SAME_LANGUAGE_FLOOR = 0.80

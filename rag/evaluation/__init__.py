@@ -1,0 +1,1 @@
+"""Retrieval evaluation: score questions with gold substrings, compare retrieval modes."""

@@ -1,0 +1,1 @@
+"""The question path, one step per module: analyse, embed, retrieve, decide, present."""
