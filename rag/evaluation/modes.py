@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from rag.config import Settings
-from rag.evaluation.scoring import Scores, evaluate
+from rag.evaluation.scoring import QuestionResult, Scores, evaluate
 from rag.service import QAService
 
 
@@ -23,61 +24,74 @@ def evaluate_modes(settings: Settings, questions: list[dict], baseline: str) -> 
     return results
 
 
+MAX_LISTED = 25
+
+
 def _fmt(value: float | None) -> str:
-    return "   -  " if value is None else f"{value:6.3f}"
-
-
-def _metric(scores: Scores, metric: str, lang: str | None) -> float:
-    if metric == "mrr":
-        return scores.mrr(lang)
-    return scores.hit_at(1 if metric == "hit1" else 3, lang)
-
-
-def _row(label: str, values: list[float | None]) -> str:
-    return f"{label:<22}" + "".join(f"{_fmt(v):>10}" for v in values)
+    return "-" if value is None else f"{value:.3f}"
 
 
 def render_eval(results: dict[str, Scores]) -> str:
+    """One row per metric and language or direction, one column per mode, then the misses."""
     modes = list(results)
-    head = f"{'metric':<22}" + "".join(f"{m:>10}" for m in modes)
-    lines = [head, "-" * len(head)]
     first = results[modes[0]]
-    rows: list[tuple[str, str | None, str]] = [
-        ("hit@1", None, "hit1"),
-        ("hit@3", None, "hit3"),
-        ("MRR@5", None, "mrr"),
-    ]
-    for lang in first.languages():
-        rows += [
-            (f"  {lang} hit@1", lang, "hit1"),
-            (f"  {lang} hit@3", lang, "hit3"),
-            (f"  {lang} MRR@5", lang, "mrr"),
-        ]
-    for label, lang, metric in rows:
-        values = []
-        for m in modes:
-            values.append(_fmt(_metric(results[m], metric, lang)))
-        lines.append(f"{label:<22}" + "".join(f"{v:>10}" for v in values))
-    lines.append(
-        f"{'answer/no-answer acc.':<22}"
-        + "".join(f"{_fmt(results[m].no_answer_accuracy()):>10}" for m in modes)
-    )
+    groups = first.directions() or first.languages()
+    rows: list[tuple[str, list[float | None]]] = []
+
+    def add(label: str, metric: Callable[[Scores], float | None]) -> None:
+        rows.append((label, [metric(results[m]) for m in modes]))
+
+    add("hit@1", lambda s: s.hit_at(1))
+    add("hit@3", lambda s: s.hit_at(3))
+    add("MRR@5", lambda s: s.mrr())
+    for group in groups:
+        count = len(first._answerable(group))
+        add(f"  {group} ({count}) hit@1", lambda s, g=group: s.hit_at(1, g))
+        add(f"  {group} hit@3", lambda s, g=group: s.hit_at(3, g))
+        add(f"  {group} MRR@5", lambda s, g=group: s.mrr(g))
+        add(f"  {group} answered", lambda s, g=group: s.answer_rate(g))
+        if first.highlight_accuracy(group) is not None:
+            add(f"  {group} highlight", lambda s, g=group: s.highlight_accuracy(g))
+    add("answered (answerable)", lambda s: s.answer_rate())
+    if first.null_rate() is not None:
+        unanswerable = sum(not r.answerable for r in first.results)
+        add(f"null ({unanswerable} absent)", lambda s: s.null_rate())
+    add("answer/no-answer acc.", lambda s: s.no_answer_accuracy())
     if first.highlight_accuracy() is not None:
-        lines.append(_row("highlight right", [results[m].highlight_accuracy() for m in modes]))
-        lines.append(_row("answer sentence right", [results[m].answer_accuracy() for m in modes]))
+        add("highlight right", lambda s: s.highlight_accuracy())
+        add("answer sentence right", lambda s: s.answer_accuracy())
+
+    width = max(len(label) for label, _ in rows) + 2
+    head = f"{'metric':<{width}}" + "".join(f"{m:>10}" for m in modes)
+    lines = [head, "-" * len(head)]
+    lines += [
+        f"{label:<{width}}" + "".join(f"{_fmt(v):>10}" for v in values) for label, values in rows
+    ]
     lines.append(f"({len(first.results)} questions; columns are retrieval modes, same run)")
-    misses = first.misses(1)
-    if misses:
-        lines.append("")
-        lines.append(f"missed at rank 1 ({modes[0]}):")
-        for r in misses:
-            where = f"rank {r.rank}" if r.rank else "not in top 5"
-            lines.append(f"  {r.id} [{r.lang}] {r.question}  -> {where}")
+    _listing(lines, f"missed at rank 1 ({modes[0]}):", first.misses(1), _where)
     wrong = [r for r in first.results if r.answered != r.answerable]
-    if wrong:
-        lines.append("")
-        lines.append("wrong answer/no-answer decision:")
-        for r in wrong:
-            said = "answered" if r.answered else "no answer"
-            lines.append(f"  {r.id} [{r.lang}] {r.question}  -> {said}")
+    _listing(lines, "wrong answer/no-answer decision:", wrong, _said)
     return "\n".join(lines)
+
+
+def _where(r: QuestionResult) -> str:
+    return f"rank {r.rank}" if r.rank else "not in top 5"
+
+
+def _said(r: QuestionResult) -> str:
+    return "answered" if r.answered else "no answer"
+
+
+def _listing(
+    lines: list[str],
+    title: str,
+    rows: list[QuestionResult],
+    outcome: Callable[[QuestionResult], str],
+) -> None:
+    if not rows:
+        return
+    lines += ["", title]
+    for r in rows[:MAX_LISTED]:
+        lines.append(f"  {r.id} [{r.direction}] {r.question}  -> {outcome(r)}")
+    if len(rows) > MAX_LISTED:
+        lines.append(f"  ... and {len(rows) - MAX_LISTED} more (--json lists every result)")

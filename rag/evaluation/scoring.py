@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rag.responses import AskResponse
@@ -28,6 +28,7 @@ class QuestionResult:
     id: str
     lang: str
     question: str
+    doc_lang: str | None
     answerable: bool
     rank: int | None  # 1-based rank of the first relevant passage within the top 5
     answered: bool
@@ -35,21 +36,37 @@ class QuestionResult:
     highlight_right: bool | None = None  # first relevant passage's highlight; None: unlabelled
     answer_right: bool | None = None  # the answer sentence; None: unlabelled
 
+    @property
+    def direction(self) -> str:
+        """Question language -> article language ("en->ar"), or the question language alone."""
+        return f"{self.lang}->{self.doc_lang}" if self.doc_lang else self.lang
+
 
 @dataclass
 class Scores:
     results: list[QuestionResult] = field(default_factory=list)
 
-    def _answerable(self, lang: str | None = None) -> list[QuestionResult]:
-        return [r for r in self.results if r.answerable and (lang is None or r.lang == lang)]
+    def _answerable(self, group: str | None = None) -> list[QuestionResult]:
+        return [r for r in self.results if r.answerable and group in (None, r.lang, r.direction)]
 
-    def hit_at(self, k: int, lang: str | None = None) -> float:
-        rows = self._answerable(lang)
+    def hit_at(self, k: int, group: str | None = None) -> float:
+        """Among answerable questions (of a language or a direction), the share ranked <= k."""
+        rows = self._answerable(group)
         return sum(r.rank is not None and r.rank <= k for r in rows) / len(rows) if rows else 0.0
 
-    def mrr(self, lang: str | None = None) -> float:
-        rows = self._answerable(lang)
+    def mrr(self, group: str | None = None) -> float:
+        rows = self._answerable(group)
         return sum(1 / r.rank for r in rows if r.rank) / len(rows) if rows else 0.0
+
+    def answer_rate(self, group: str | None = None) -> float | None:
+        """Share of answerable questions that got an answer."""
+        rows = self._answerable(group)
+        return sum(r.answered for r in rows) / len(rows) if rows else None
+
+    def null_rate(self) -> float | None:
+        """Share of unanswerable questions (absent topics) whose answer was null."""
+        rows = [r for r in self.results if not r.answerable]
+        return sum(not r.answered for r in rows) / len(rows) if rows else None
 
     def no_answer_accuracy(self) -> float | None:
         """Share of questions whose answer/no-answer decision was right."""
@@ -58,9 +75,13 @@ class Scores:
         right = sum(r.answered == r.answerable for r in self.results)
         return right / len(self.results)
 
-    def highlight_accuracy(self) -> float | None:
+    def highlight_accuracy(self, group: str | None = None) -> float | None:
         """Share of labelled questions, with a relevant passage in the top 5, highlighted right."""
-        judged = [r.highlight_right for r in self.results if r.highlight_right is not None]
+        judged = [
+            r.highlight_right
+            for r in self.results
+            if r.highlight_right is not None and group in (None, r.lang, r.direction)
+        ]
         return sum(judged) / len(judged) if judged else None
 
     def answer_accuracy(self) -> float | None:
@@ -71,25 +92,35 @@ class Scores:
     def languages(self) -> list[str]:
         return sorted({r.lang for r in self.results if r.answerable})
 
+    def directions(self) -> list[str]:
+        """The question -> article language pairs, when the questions say which."""
+        return sorted({r.direction for r in self.results if r.answerable and r.doc_lang})
+
     def misses(self, k: int = 1) -> list[QuestionResult]:
         return [r for r in self._answerable() if r.rank is None or r.rank > k]
 
-    def as_dict(self) -> dict:
-        out = {
+    def as_dict(self, with_results: bool = False) -> dict:
+        out: dict = {
             "questions": len(self.results),
             "hit@1": self.hit_at(1),
             "hit@3": self.hit_at(3),
             "mrr@5": self.mrr(),
+            "answer_rate": self.answer_rate(),
+            "null_rate": self.null_rate(),
             "no_answer_accuracy": self.no_answer_accuracy(),
             "highlight_accuracy": self.highlight_accuracy(),
             "answer_accuracy": self.answer_accuracy(),
         }
-        for lang in self.languages():
-            out[lang] = {
-                "hit@1": self.hit_at(1, lang),
-                "hit@3": self.hit_at(3, lang),
-                "mrr@5": self.mrr(lang),
+        for group in self.languages() + self.directions():
+            out[group] = {
+                "hit@1": self.hit_at(1, group),
+                "hit@3": self.hit_at(3, group),
+                "mrr@5": self.mrr(group),
+                "answer_rate": self.answer_rate(group),
+                "highlight_accuracy": self.highlight_accuracy(group),
             }
+        if with_results:
+            out["results"] = [{**asdict(r), "direction": r.direction} for r in self.results]
         return out
 
 
@@ -148,6 +179,7 @@ def evaluate(questions: list[dict], ask: Ask, k: int = 5) -> Scores:
                 id=str(row.get("id", i + 1)),
                 lang=row.get("lang", response.language),
                 question=row["question"],
+                doc_lang=row.get("doc_lang"),
                 answerable=answerable,
                 rank=rank,
                 answered=response.answer is not None,
