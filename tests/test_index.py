@@ -62,7 +62,9 @@ def built(seeds: Path, index: Path) -> Path:
 
 
 def parsed(seeds: Path) -> dict:
-    return {d.id: d for d in map(load_document, discover(seeds))}
+    """The seed documents in index order: grouped by language, then by id."""
+    docs = sorted(map(load_document, discover(seeds)), key=lambda d: (d.language, d.id))
+    return {d.id: d for d in docs}
 
 
 def fresh_answers(tmp_path: Path, seeds: Path) -> list[dict]:

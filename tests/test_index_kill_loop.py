@@ -48,7 +48,7 @@ from pathlib import Path
 import rag.embeddings
 import rag.index.builder
 from helpers import HashEmbedder
-from rag.index.terms import TermTranslator
+from rag.index.terms import TermTable
 from rag.index.bm25 import BM25Index
 
 seeds, index, trace, step_seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
@@ -92,7 +92,7 @@ os.replace = traced("replace CURRENT", os.replace)
 rag.index.builder.write_vector_index = traced("write vectors", rag.index.builder.write_vector_index)
 rag.index.builder.np.savez = traced("write sentences", rag.index.builder.np.savez)
 BM25Index.save = traced("write bm25", BM25Index.save)
-TermTranslator.save = traced("write terms", TermTranslator.save)
+TermTable.save = traced("write terms", TermTable.save)
 rag.embeddings.load_embedder = lambda name=None: TracedEmbedder()
 from rag.cli import main
 

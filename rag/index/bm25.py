@@ -91,6 +91,19 @@ class BM25Index:
                 out[term] = weight * float(_idf(len(self), df))
         return out
 
+    def idf_of(self, key: str) -> float:
+        """The key's idf; a key the corpus lacks gets the largest idf there is (df 0)."""
+        col = self._ids.get(key)
+        df = 0 if col is None else self._weights.indptr[col + 1] - self._weights.indptr[col]
+        return float(_idf(len(self), df))
+
+    def rows_with(self, key: str) -> np.ndarray:
+        """The rows (passages) that contain `key`: its postings."""
+        col = self._ids.get(key)
+        if col is None:
+            return np.zeros(0, dtype=np.int32)
+        return self._weights.indices[self._weights.indptr[col] : self._weights.indptr[col + 1]]
+
     def has_term(self, key: str) -> bool:
         return key in self._ids
 

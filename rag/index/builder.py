@@ -15,6 +15,7 @@ from rag.documents import Document, Passage
 from rag.embeddings import Embedder, canonical_model_name
 from rag.errors import RagError
 from rag.index.bm25 import BM25Index
+from rag.index.calibration import blended_similarity, fit_calibration
 from rag.index.store import (
     DOCUMENTS,
     FORMAT_VERSION,
@@ -23,13 +24,18 @@ from rag.index.store import (
     VECTORS,
     IndexStore,
     LoadedIndex,
+    SentenceTable,
 )
-from rag.index.terms import TermTranslator
+from rag.index.terms import TermTable
 from rag.index.vectors import EXACT_SEARCH_LIMIT, build_vector_index, index_kind, write_vector_index
 from rag.ingest import discover, document_id, load_document
 from rag.text.sentences import split_sentences
 
 EMBED_BATCH = 32
+# Bump when what a build derives from unchanged documents changes (the term
+# table, the calibration): the next `rag index` then rewrites the generation,
+# reusing every vector it can, instead of keeping the current one.
+BUILD_RULES = 2
 
 Progress = Callable[[int], None]
 
@@ -43,6 +49,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     generation: str = ""
+    unchanged: bool = False  # nothing to do: the current generation was kept
 
 
 def passage_embedding_text(doc: Document, passage: Passage) -> str:
@@ -106,7 +113,8 @@ def build_index(
     model = canonical_model_name(embedder.name)
     with store.lock():
         previous = _reusable(store, model)
-        documents = [load_document(p) for p in paths]
+        # Grouped by language, so that each language's passages are one row range.
+        documents = sorted((load_document(p) for p in paths), key=lambda d: (d.language, d.id))
         report = BuildReport(documents=len(documents))
         old_entries = previous.manifest["documents"] if previous else {}
         report.removed = sorted(set(old_entries) - {d.id for d in documents})
@@ -118,6 +126,23 @@ def build_index(
             if old_entries.get(d.id, {}).get("hash") != d.content_hash
             or old_entries.get(d.id, {}).get("embedding_key") != keys[d.id]
         }
+        passages = sum(len(d.passages) for d in documents)
+        same_kind = previous is not None and previous.manifest.get("index_type") == (
+            "hnsw" if passages > exact_search_limit else "flat"
+        )
+        rules = (
+            previous is not None
+            and previous.calibration is not None
+            and previous.manifest.get("rules") == BUILD_RULES
+        )
+        if same_kind and rules and not changed and not report.removed:
+            # Nothing to embed and nothing gone: the current generation is this index.
+            report.reused = [d.id for d in documents]
+            report.generation = previous.generation
+            report.unchanged = True
+            report.passages = passages
+            report.seconds = time.perf_counter() - started
+            return report
         if on_total:
             # Every text the model will embed: paragraphs, then their sentences.
             on_total(
@@ -156,10 +181,18 @@ def build_index(
     return report
 
 
+def _nearest(matrix: np.ndarray, queries: np.ndarray, rows: range, k: int) -> list[np.ndarray]:
+    """The k rows of `rows` nearest each query, by paragraph vector (exact)."""
+    sims = np.asarray(queries, np.float32) @ matrix[rows.start : rows.stop].T
+    k = min(k, len(rows))
+    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    return [rows.start + np.sort(t) for t in top]
+
+
 def _reusable(store: IndexStore, model: str) -> LoadedIndex | None:
     """The current index, if its vectors can be reused by this model."""
     try:
-        previous = store.load()
+        previous = store.load(calibrated=False)
     except RagError:
         return None  # missing or corrupt: rebuild everything
     if previous.model != model:
@@ -216,7 +249,7 @@ def _write_generation(
     embedder: Embedder,
     model: str,
     exact_search_limit: int,
-    previous_terms: TermTranslator | None,
+    previous_terms: TermTable | None,
     on_total: Callable[[int], None] | None = None,
     on_progress: Progress | None = None,
 ) -> None:
@@ -236,24 +269,56 @@ def _write_generation(
             ends.append(end)
         sentence_vectors.append(item.sentence_vectors)
         offset += len(doc.passages)
-    np.savez(
-        folder / SENTENCES,
-        passage_rows=np.asarray(rows, dtype=np.int32),
-        starts=np.asarray(starts, dtype=np.int32),
-        ends=np.asarray(ends, dtype=np.int32),
+    sentences = SentenceTable(
+        np.asarray(rows, dtype=np.int32),
+        np.asarray(starts, dtype=np.int32),
+        np.asarray(ends, dtype=np.int32),
         # float16: sentence vectors only pick highlights and rank near-ties, and
         # they outnumber passages ~3 to 1; half the memory is worth 3 decimals.
-        vectors=(np.vstack(sentence_vectors) if sentence_vectors else np.zeros((0, dim))).astype(
+        (np.vstack(sentence_vectors) if sentence_vectors else np.zeros((0, dim))).astype(
             np.float16
         ),
+        passages=offset,
+    )
+    np.savez(
+        folder / SENTENCES,
+        passage_rows=sentences.passage_rows,
+        starts=sentences.starts,
+        ends=sentences.ends,
+        vectors=sentences.vectors,
     )
 
     passages = [p for d in documents for p in d.passages]
     texts = [p.text for p in passages]
     BM25Index.build(texts).save(folder)
-    TermTranslator.build(
+    TermTable.build(
         texts, embedder, previous=previous_terms, on_total=on_total, on_progress=on_progress
     ).save(folder)
+
+    language_rows: dict[str, range] = {}
+    row = 0
+    for doc in documents:
+        if doc.passages:
+            span = language_rows.get(doc.language)
+            language_rows[doc.language] = range(
+                span.start if span else row, row + len(doc.passages)
+            )
+        row += len(doc.passages)
+    calibration = fit_calibration(
+        embedder,
+        model,
+        language_rows,
+        {
+            lang: sum(d.language == lang and bool(d.passages) for d in documents)
+            for lang in language_rows
+        },
+        lambda queries, sample: (
+            blended_similarity(queries, matrix[sample], sample, sentences).blended
+        ),
+        lambda queries, rows, k: _nearest(matrix, queries, rows, k),
+        on_total,
+        on_progress,
+    )
 
     with (folder / DOCUMENTS).open("w", encoding="utf-8") as fh:
         for doc in documents:
@@ -267,6 +332,8 @@ def _write_generation(
         "sentences": len(starts),
         "index_type": index_kind(index),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "calibration": calibration.to_dict(),
+        "rules": BUILD_RULES,
         "documents": {
             d.id: {
                 "hash": d.content_hash,

@@ -31,33 +31,70 @@ import numpy as np
 from rag.documents import Document, Passage
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
 from rag.index.bm25 import BM25Index
-from rag.index.terms import TermTranslator
+from rag.index.calibration import Calibration
+from rag.index.terms import TermTable
 from rag.index.vectors import read_vector_index
 
-FORMAT_VERSION = 1
+# 2: documents grouped by language, the term table with languages, a calibration.
+FORMAT_VERSION = 2
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 DOCUMENTS = "documents.jsonl"
 SENTENCES = "sentences.npz"
-_REQUIRED_KEYS = ("model", "dim", "count", "documents", "files")
+_REQUIRED_KEYS = ("model", "dim", "count", "documents", "files", "calibration")
 # The files every generation has; the manifest must checksum each of them.
 _CHECKSUMMED = (VECTORS, DOCUMENTS, SENTENCES)
 
 
 @dataclass
 class SentenceTable:
-    """Sentence spans (absolute offsets in their document) and their vectors."""
+    """Sentence spans (absolute offsets in their document) and their vectors.
+
+    Sentences are sorted by passage: passage r owns rows `offsets[r]:offsets[r + 1]`.
+    """
 
     passage_rows: np.ndarray  # int32, row of the passage each sentence sits in
     starts: np.ndarray  # int32
     ends: np.ndarray  # int32
     vectors: np.ndarray  # float16 (n, dim); cast the few rows in use to float32
+    passages: int = 0
 
-    def rows_of(self, passage_row: int) -> np.ndarray:
-        lo = np.searchsorted(self.passage_rows, passage_row, side="left")
-        hi = np.searchsorted(self.passage_rows, passage_row, side="right")
-        return np.arange(lo, hi)
+    def __post_init__(self) -> None:
+        self.offsets = np.searchsorted(self.passage_rows, np.arange(self.passages + 1))
+
+    def rows_of(self, passage_row: int) -> range:
+        return range(int(self.offsets[passage_row]), int(self.offsets[passage_row + 1]))
+
+    def best(
+        self, queries: np.ndarray, rows: np.ndarray, fallback: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each query's best sentence similarity in each passage row, and that sentence.
+
+        `fallback` (queries x rows) stands for passages without sentences; their
+        best sentence is -1. One product covers every sentence of every row.
+        """
+        queries = np.atleast_2d(queries)
+        values = np.array(fallback, dtype=np.float32, copy=True).reshape(len(queries), len(rows))
+        best = np.full(values.shape, -1, dtype=np.int64)
+        starts = self.offsets[rows]
+        counts = self.offsets[rows + 1] - starts
+        total = int(counts.sum())
+        if not total:
+            return values, best
+        owner = np.repeat(np.arange(len(rows)), counts)
+        before = np.cumsum(counts) - counts  # where each row's sentences begin
+        sentence_rows = np.repeat(starts, counts) + np.arange(total) - before[owner]
+        sims = queries.astype(np.float32) @ self.vectors[sentence_rows].astype(np.float32).T
+        has = counts > 0
+        # The best of each row's group: maximum over a reduceat of contiguous runs.
+        peak = np.maximum.reduceat(sims, before[has], axis=1)
+        values[:, has] = peak
+        for q in range(len(queries)):
+            # Sorted by (row, -similarity), each row's group opens with its best.
+            order = np.lexsort((-sims[q], owner))
+            best[q, has] = sentence_rows[order[before[has]]]
+        return values, best
 
 
 @dataclass
@@ -69,7 +106,8 @@ class LoadedIndex:
     passages: list[Passage]
     sentences: SentenceTable
     lexical: BM25Index
-    terms: TermTranslator
+    terms: TermTable
+    calibration: Calibration | None  # None only when loaded with calibrated=False
 
     @property
     def model(self) -> str:
@@ -88,6 +126,29 @@ class LoadedIndex:
             rows[doc.id] = range(row, row + len(doc.passages))
             row += len(doc.passages)
         return rows
+
+    @functools.cached_property
+    def language_rows(self) -> dict[str, range]:
+        """Each language's passage rows: contiguous, because the builder groups documents."""
+        spans: dict[str, range] = {}
+        for doc in self.documents.values():
+            rows = self.document_rows[doc.id]
+            if not rows:
+                continue
+            span = spans.get(doc.language)
+            spans[doc.language] = range(span.start if span else rows.start, rows.stop)
+        return spans
+
+    @functools.cached_property
+    def passage_languages(self) -> np.ndarray:
+        languages = np.empty(len(self.passages), dtype=object)
+        for language, rows in self.language_rows.items():
+            languages[rows.start : rows.stop] = language
+        return languages
+
+    @property
+    def languages(self) -> frozenset[str]:
+        return frozenset(self.language_rows)
 
 
 def sha256_file(path: Path) -> str:
@@ -150,7 +211,9 @@ class IndexStore:
         except (OSError, ValueError):
             return None
 
-    def load(self, expected_model: str | None = None) -> LoadedIndex:
+    def load(self, expected_model: str | None = None, calibrated: bool = True) -> LoadedIndex:
+        """The current index. `calibrated=False` accepts one whose calibration this code
+        no longer reads (a build reuses its vectors and fits a new one)."""
         path = self.current_path()
         if path is None:
             raise IndexMissingError(
@@ -172,10 +235,20 @@ class IndexStore:
             ]
             with np.load(path / SENTENCES) as data:
                 sentences = SentenceTable(
-                    data["passage_rows"], data["starts"], data["ends"], data["vectors"]
+                    data["passage_rows"],
+                    data["starts"],
+                    data["ends"],
+                    data["vectors"],
+                    passages=int(manifest["count"]),
                 )
             lexical = BM25Index.load(path)
-            terms = TermTranslator.load(path)
+            terms = TermTable.load(path)
+            try:
+                calibration = Calibration.from_dict(manifest["calibration"])
+            except (KeyError, ValueError, TypeError):
+                if calibrated:
+                    raise
+                calibration = None
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"the index in {path} cannot be read ({exc}); rebuild with `rag index`"
@@ -199,6 +272,7 @@ class IndexStore:
             sentences,
             lexical,
             terms,
+            calibration,
         )
 
     def _verified_manifest(self, path: Path) -> dict:

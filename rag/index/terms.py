@@ -1,85 +1,71 @@
-"""Lexical evidence for questions in another language than the documents.
+"""The term table: every corpus term, its language, its embedding and its consonant skeleton.
 
-BM25 cannot match "Harbin" to "خاربين": an English question over an Arabic
-article shares no words with it. The multilingual embedding model, though,
-places a word near its translations. At index time every corpus term (one
-surface form per BM25 key) is embedded; at question time each question word
-that the corpus lacks is replaced by the corpus terms nearest to it, when
-they are close enough to be a translation rather than a neighbour in topic.
+Lexical evidence has to cross languages: an English question over an Arabic
+article shares no words with it. The table lets the question path find, for
+each question word, the corpus terms of the other language that translate it
+(`rag.query.translate`): by embedding (each term is embedded once, at index
+time, as a query-side word) and, for names, by consonant skeleton
+(`rag.text.transliterate`).
 
-Measured on the dev and held-out sets (`rag eval`), word-to-word similarity
-with the query prefix on both sides is at least 0.86 for names and concrete
-nouns (Harbin→خاربين, Iran→إيران, spokesman→المتحدث, university→جامعة) and
-rarely above it for unrelated words; `MIN_SIMILARITY` sits there.
-
-Within one script, words sit closer: 0.87-0.93 is where neighbours in topic
-live (past→met 0.875, سعر→الاستخدام 0.897, صدور→الرئيس 0.913), while
-inflections and true synonyms score higher (visit→visits 0.98, أصبح→أصبحت
-0.97, الأسلحة→السلاح 0.96, لقاءات→المحادثات 0.95). So a same-script match
-needs `SAME_SCRIPT_MIN_SIMILARITY`; without it, in an archive with English
-articles, an English question's rarer words were "translated" into unrelated
-English words and lifted those articles for no reason.
+Rows are grouped by language, so a search "among the Arabic terms" is a FAISS
+range selector rather than a filter over the whole table.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from rag.embeddings import Embedder
+from rag.index.background import BACKGROUND_QUESTIONS
 from rag.text.arabic import content_words
 from rag.text.language import detect_language
+from rag.text.transliterate import lookup_keys, near_skeletons, skeleton_variants
 
-VOCAB_WORDS = "terms.json"
-VOCAB_VECTORS = "terms.npy"
-MIN_SIMILARITY = 0.87
-SAME_SCRIPT_MIN_SIMILARITY = 0.94
-# Near-ties are kept: "need" -> تحتاج and يحتاج are both translations.
-TIE_MARGIN = 0.01
-MAX_PER_WORD = 3
-# How many nearest terms to look at, so that same-script neighbours ahead of
-# the translations do not crowd them out.
-SEARCH_DEPTH = 16
+TERMS_FILE = "terms.json"
+TERM_VECTORS = "terms.npy"
 EMBED_BATCH = 64
+REFERENCE_TEXTS = tuple(text for pair in BACKGROUND_QUESTIONS for text in pair)
 
 
-@dataclass(frozen=True)
-class Translation:
-    word: str
-    key: str
-    similarity: float
+class TermTable:
+    """Corpus terms (one surface form per match key), grouped by language, with vectors."""
 
-
-class TermTranslator:
-    """Corpus terms (surface form + match key) and their query-side embeddings."""
-
-    def __init__(self, surfaces: list[str], keys: list[str], vectors: np.ndarray) -> None:
+    def __init__(
+        self, surfaces: list[str], keys: list[str], languages: list[str], vectors: np.ndarray
+    ) -> None:
+        if not (len(surfaces) == len(keys) == len(languages) == len(vectors)):
+            raise ValueError("term table columns differ in length")
         self.surfaces = surfaces
         self.keys = keys
-        # float16 on disk and in memory: half the size. FAISS's fp16 scalar
-        # quantizer holds the only in-memory copy and searches it directly
-        # (top-k without sorting the table).
+        self.languages = languages
+        dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
+        # float16 on disk and in memory: FAISS's fp16 scalar quantizer holds the
+        # only in-memory copy and searches it directly.
         self._search = faiss.IndexScalarQuantizer(
-            vectors.shape[1] if vectors.ndim == 2 else 1,
-            faiss.ScalarQuantizer.QT_fp16,
-            faiss.METRIC_INNER_PRODUCT,
+            dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
         )
         if len(vectors):
             self._search.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        self._key_rows = {k: i for i, k in enumerate(keys)}
-        self._languages = [detect_language(surface) for surface in surfaces]
+        self._rows_of_key = {k: i for i, k in enumerate(keys)}
+        self.language_rows: dict[str, range] = {}
+        for row, language in enumerate(languages):
+            span = self.language_rows.get(language)
+            if span is not None and span.stop != row:
+                raise ValueError("term table rows are not grouped by language")
+            self.language_rows[language] = range(span.start if span else row, row + 1)
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def has(self, key: str) -> bool:
-        return key in self._key_rows
+    def row_of(self, key: str) -> int | None:
+        return self._rows_of_key.get(key)
 
     @property
     def vectors(self) -> np.ndarray:
@@ -88,81 +74,101 @@ class TermTranslator:
             return np.zeros((0, self._search.d), dtype=np.float16)
         return self._search.reconstruct_n(0, len(self)).astype(np.float16)
 
+    def vector(self, row: int) -> np.ndarray:
+        return self._search.reconstruct(int(row))
+
+    def nearest(self, queries: np.ndarray, language: str) -> tuple[np.ndarray, np.ndarray]:
+        """The nearest term of `language` to each query: (similarities, rows; -1 if none)."""
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        span = self.language_rows.get(language)
+        if span is None or not len(queries):
+            n = len(queries)
+            return np.full(n, -np.inf, dtype=np.float32), np.full(n, -1, dtype=np.int64)
+        params = faiss.SearchParameters(sel=faiss.IDSelectorRange(span.start, span.stop))
+        sims, rows = self._search.search(queries, 1, params=params)
+        return sims[:, 0], rows[:, 0]
+
+    def transliterations(self, word: str, language: str) -> list[int]:
+        """Rows of `language` whose skeleton matches `word`'s (a name in the other script)."""
+        found: set[int] = set()
+        for variant in skeleton_variants(word):
+            for probe in lookup_keys(variant):
+                for row, term_skeleton in self._skeletons.get((language, probe), ()):
+                    if near_skeletons(variant, term_skeleton):
+                        found.add(row)
+        return sorted(found)
+
+    @functools.cached_property
+    def _skeletons(self) -> dict[tuple[str, str], list[tuple[int, str]]]:
+        """(language, lookup key) -> (row, skeleton) of the terms a name could match.
+
+        Latin terms qualify only when written with a capital (names); any Arabic
+        term may be a transliterated name, since Arabic has no capitals.
+        """
+        table: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+        for row, (surface, language) in enumerate(zip(self.surfaces, self.languages, strict=True)):
+            if language != "ar" and not surface[:1].isupper():
+                continue
+            for variant in skeleton_variants(surface):
+                for probe in lookup_keys(variant):
+                    table[(language, probe)].append((row, variant))
+        return dict(table)
+
     @classmethod
     def build(
         cls,
         texts: list[str],
         embedder: Embedder,
-        previous: TermTranslator | None = None,
+        previous: TermTable | None = None,
         limit: int = 100_000,
         on_total: Callable[[int], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
-    ) -> TermTranslator:
-        """Embed each corpus term once; terms already in `previous` are reused."""
+    ) -> TermTable:
+        """Embed each corpus term once; terms already in `previous` are reused.
+
+        The background questions' words join the table too (`REFERENCE_TEXTS`),
+        in both languages, though no passage holds them: a translation is a
+        mutual nearest neighbour, and in an archive of one language the other
+        language would otherwise have no word to be nearer than the question's,
+        so every word would "translate" to its nearest term, however far.
+        """
         surfaces: dict[str, Counter[str]] = {}
         frequency: Counter[str] = Counter()
         for text in texts:
             for surface, key in content_words(text):
                 frequency[key] += 1
                 surfaces.setdefault(key, Counter())[surface] += 1
-        keys = [k for k, _ in frequency.most_common(limit)]
-        chosen = [surfaces[k].most_common(1)[0][0] for k in keys]
-        dim = embedder.dim
-        vectors = np.zeros((len(keys), dim), dtype=np.float32)
+        chosen = {k: surfaces[k].most_common(1)[0][0] for k, _ in frequency.most_common(limit)}
+        for text in REFERENCE_TEXTS:
+            for surface, key in content_words(text):
+                chosen.setdefault(key, surface)
+        language = {k: detect_language(s) for k, s in chosen.items()}
+        # Grouped by language, most frequent first within each.
+        keys = sorted(chosen, key=lambda k: (language[k], -frequency.get(k, 0), k))
+        vectors = np.zeros((len(keys), embedder.dim), dtype=np.float32)
         missing = []
-        old = previous.vectors if previous is not None else None
-        for i, (key, surface) in enumerate(zip(keys, chosen, strict=True)):
-            row = previous._key_rows.get(key) if previous is not None else None
-            if row is not None and previous.surfaces[row] == surface:
-                vectors[i] = old[row]
+        for i, key in enumerate(keys):
+            row = previous.row_of(key) if previous is not None else None
+            if row is not None and previous.surfaces[row] == chosen[key]:
+                vectors[i] = previous.vector(row)
             else:
                 missing.append(i)
         if on_total:
             on_total(len(missing))
         for start in range(0, len(missing), EMBED_BATCH):
             rows = missing[start : start + EMBED_BATCH]
-            vectors[rows] = embedder.embed_queries([chosen[i] for i in rows])
+            vectors[rows] = embedder.embed_queries([chosen[keys[i]] for i in rows])
             if on_progress:
                 on_progress(len(rows))
-        return cls(chosen, keys, vectors)
-
-    def translate(self, words: list[str], embedder: Embedder) -> list[list[Translation]]:
-        """Nearest corpus terms for each word; an empty list where none is close."""
-        if not words or not len(self):
-            return [[] for _ in words]
-        queries = np.ascontiguousarray(embedder.embed_queries(words), dtype=np.float32)
-        sims, rows = self._search.search(queries, min(SEARCH_DEPTH, len(self)))
-        out = []
-        for word, row_sims, row_ids in zip(words, sims, rows, strict=True):
-            language = detect_language(word)
-            options = [
-                (float(sim), int(i))
-                for sim, i in zip(row_sims, row_ids, strict=True)
-                if i >= 0 and sim >= self._floor(language, int(i))
-            ][:MAX_PER_WORD]
-            best = options[0][0] if options else 0.0
-            out.append(
-                [
-                    Translation(self.surfaces[i], self.keys[i], sim)
-                    for sim, i in options
-                    if sim >= best - TIE_MARGIN
-                ]
-            )
-        return out
-
-    def _floor(self, language: str, row: int) -> float:
-        same = self._languages[row] == language
-        return SAME_SCRIPT_MIN_SIMILARITY if same else MIN_SIMILARITY
+        return cls([chosen[k] for k in keys], keys, [language[k] for k in keys], vectors)
 
     def save(self, directory: Path) -> None:
-        payload = {"surfaces": self.surfaces, "keys": self.keys}
-        (Path(directory) / VOCAB_WORDS).write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
-        np.save(Path(directory) / VOCAB_VECTORS, self.vectors, allow_pickle=False)
+        payload = {"surfaces": self.surfaces, "keys": self.keys, "languages": self.languages}
+        (Path(directory) / TERMS_FILE).write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
+        np.save(Path(directory) / TERM_VECTORS, self.vectors, allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: Path) -> TermTranslator:
-        payload = json.loads((Path(directory) / VOCAB_WORDS).read_text("utf-8"))
-        vectors = np.load(Path(directory) / VOCAB_VECTORS, allow_pickle=False)
-        if len(vectors) != len(payload["keys"]):
-            raise ValueError("term vectors do not match the term list")
-        return cls(payload["surfaces"], payload["keys"], vectors)
+    def load(cls, directory: Path) -> TermTable:
+        payload = json.loads((Path(directory) / TERMS_FILE).read_text("utf-8"))
+        vectors = np.load(Path(directory) / TERM_VECTORS, allow_pickle=False)
+        return cls(payload["surfaces"], payload["keys"], payload["languages"], vectors)

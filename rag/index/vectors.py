@@ -74,12 +74,21 @@ def all_vectors(index: faiss.Index) -> np.ndarray:
     return index.reconstruct_n(0, index.ntotal)
 
 
-def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, rows) for each query; rows are -1 where fewer than k exist."""
-    k = max(1, min(k, index.ntotal))
+def search(
+    index: faiss.Index, queries: np.ndarray, k: int, within: range | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, rows) for each query, among rows `within` if given; rows are -1 past the end."""
+    k = max(1, min(k, index.ntotal if within is None else len(within)))
     queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+    params = None
+    if within is not None:
+        selector = faiss.IDSelectorRange(within.start, within.stop)
+        if isinstance(index, faiss.IndexHNSW):
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH)
+        else:
+            params = faiss.SearchParameters(sel=selector)
     if len(queries) > 1:
-        return index.search(queries, k)
+        return index.search(queries, k, params=params)
     # One query (every request) runs on one OpenMP thread. FAISS would split an
     # exact scan over both cores, but in a server the other core is busy
     # embedding, and each parallel region then stalls until the descheduled
@@ -91,6 +100,6 @@ def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray,
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
-        return index.search(queries, k)
+        return index.search(queries, k, params=params)
     finally:
         faiss.omp_set_num_threads(threads)

@@ -1,0 +1,96 @@
+"""The calibration: how an unrelated passage scores, fitted from the index and stored in it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import BilingualEmbedder, build, write_seeds
+
+from rag.index.background import BACKGROUND_QUESTIONS
+from rag.index.calibration import MIN_LEVEL_DOCUMENTS, Calibration, fit_calibration, sample_rows
+from rag.index.store import IndexStore
+
+
+class Constant:
+    """Every background question scores `level[b] + noise` against passages of language b."""
+
+    name, dim = "constant", 4
+
+    def embed_queries(self, texts):
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+
+def fitted(levels: dict[str, float], documents: dict[str, int]) -> Calibration:
+    rows = {"ar": range(0, 40), "en": range(40, 60)}
+    rng = np.random.default_rng(0)
+
+    def similarity(queries, sample):
+        language = "ar" if sample[0] < 40 else "en"
+        return levels[language] + 0.01 * rng.standard_normal((len(queries), len(sample)))
+
+    def nearest(queries, rows, k):
+        return [np.arange(rows.start, rows.stop)[:k] for _ in queries]
+
+    return fit_calibration(Constant(), "constant", rows, documents, similarity, nearest)
+
+
+def test_offsets_are_the_median_unrelated_similarity_per_language_pair():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5})
+    for question_language in ("ar", "en"):
+        assert calibration.offsets[question_language]["ar"] == pytest.approx(0.75, abs=0.005)
+        assert calibration.offsets[question_language]["en"] == pytest.approx(0.70, abs=0.005)
+        assert 0.004 < calibration.spreads[question_language]["en"] < 0.01
+
+
+def test_the_largest_language_gives_each_question_its_own_level():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": MIN_LEVEL_DOCUMENTS, "en": 5})
+    assert calibration.level_language == "ar"
+    # A question scoring 0.80 on a typical Arabic passage expects 0.05 less in English.
+    assert calibration.level("en", "en", own_level=0.80) == pytest.approx(0.75, abs=0.01)
+
+
+def test_a_small_index_uses_the_table_level():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": 1, "en": 1})
+    assert calibration.level_language is None
+    assert calibration.level("en", "ar", own_level=0.99) == calibration.offsets["en"]["ar"]
+
+
+def test_the_floor_is_a_percentile_of_the_background_questions_best_passages():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5})
+    tops = calibration.background_tops["ar"]["ar"]
+    assert tops == sorted(tops) and len(tops) == len(BACKGROUND_QUESTIONS)
+    low, median, high = (calibration.floor("ar", "ar", p) for p in (10, 50, 90))
+    assert low < median < high
+    assert median == pytest.approx(float(np.median(tops)))
+
+
+def test_a_question_in_another_script_uses_the_english_row():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": 1, "en": 1})
+    assert calibration.spread("fr", "ar") == calibration.spreads["en"]["ar"]
+
+
+def test_sample_rows_are_evenly_spaced_and_deterministic():
+    rows = sample_rows(range(100, 10_100), limit=5)
+    assert list(rows) == list(sample_rows(range(100, 10_100), limit=5))
+    assert rows[0] == 100 and rows[-1] == 10_099 and len(rows) == 5
+
+
+def test_round_trip_through_the_manifest():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5})
+    assert Calibration.from_dict(json.loads(json.dumps(calibration.to_dict()))) == calibration
+
+
+def test_the_index_stores_a_calibration_tied_to_its_model(tmp_path: Path):
+    embedder = BilingualEmbedder({"harbin": "خاربين"})
+    build(write_seeds(tmp_path / "seeds"), tmp_path / "index", embedder)
+    index = IndexStore(tmp_path / "index").load()
+    assert index.calibration.model == index.model == embedder.name
+    assert set(index.calibration.offsets) == {"ar", "en"}
+    assert set(index.calibration.offsets["en"]) == index.languages
+    # The bias is measured: English questions score English passages higher.
+    offsets = index.calibration.offsets["en"]
+    assert offsets["en"] > offsets["ar"]
+    assert index.manifest["calibration"]["background_questions"] == len(BACKGROUND_QUESTIONS)
