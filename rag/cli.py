@@ -61,6 +61,12 @@ def index(seeds_dir: Path | None, index_dir: Path | None, model: str | None) -> 
             on_total=add_to_total,
             on_progress=bar.update,
         )
+    if report.unchanged:
+        click.echo(
+            f"index is up to date: {report.documents} documents, {report.passages} passages "
+            f"-> {settings.index_dir}/{report.generation}"
+        )
+        return
     click.echo(
         f"indexed {report.documents} documents, {report.passages} passages in "
         f"{report.seconds:.1f}s: {len(report.embedded)} embedded, {len(report.reused)} unchanged, "
@@ -78,11 +84,14 @@ def ask(
     question: str, top_k: int, index_dir: Path | None, model: str | None, as_json: bool
 ) -> None:
     """Print the passages that answer QUESTION, with citations."""
+    from rag.query.analyse import InvalidQuestionError, check_question
     from rag.service import QAService
     from rag.terminal import render_response
 
-    if not question.strip():
-        raise click.BadParameter("the question is empty", param_hint="QUESTION")
+    try:
+        check_question(question)  # the API's gate: a bad question is a usage error
+    except InvalidQuestionError as exc:
+        raise click.BadParameter(str(exc), param_hint="QUESTION") from None
     service = QAService(_settings(index_dir=index_dir, model=model))
     service.load()
     response = service.ask(question, top_k)
@@ -160,7 +169,7 @@ def eval_command(
             raise click.BadParameter(str(exc), param_hint="--answers") from exc
     results = evaluate_modes(_settings(index_dir=index_dir, model=model), questions, baseline)
     if as_json:
-        payload = {mode: scores.as_dict() for mode, scores in results.items()}
+        payload = {mode: scores.as_dict(with_results=True) for mode, scores in results.items()}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         click.echo(render_eval(results))

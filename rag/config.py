@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     batch_max_wait_ms: float = Field(
         2.0, ge=0, description="How long the first question waits for others to share a batch."
     )
+    no_answer_percentile: float = Field(
+        75.0,
+        ge=0,
+        le=100,
+        description="Share (%) of questions unrelated to the archive that get no answer: a "
+        "question is answered when its best passage beats the best passages of this share of "
+        "the index's background questions. Higher refuses more, answerable questions too.",
+    )
     exact_search_limit: int = Field(
         # Measured by `make bench`; equal to rag.index.vectors.EXACT_SEARCH_LIMIT
         # (a test checks), written out so that reading settings needs no FAISS.

@@ -12,20 +12,20 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
 from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name, load_embedder
-from rag.embeddings.batching import BatchedQueryEmbedder, MicroBatcher
+from rag.embeddings.batching import MicroBatcher
 from rag.errors import DocumentNotFoundError, IndexMissingError, RagError
 from rag.index.store import IndexStore, LoadedIndex
-from rag.query.decide import respond
+from rag.query.analyse import analyse
+from rag.query.decide import decide
+from rag.query.embed import QueryEmbedder
 from rag.query.intents import QuestionIntents
+from rag.query.present import present
 from rag.query.retrieve import RetrievalConfig, Retriever
 from rag.responses import AskResponse, DocumentSummary, Health
-from rag.text.language import detect_language
 from rag.threads import single_threaded_blas
 
 
@@ -64,9 +64,7 @@ class QAService:
             if settings.batch_max_size > 1
             else None
         )
-        # What retrieval embeds (a question's words, to translate them) goes
-        # through the batcher too, and repeated words come from a cache.
-        self._query_embedder = BatchedQueryEmbedder(self.embedder, self._batcher)
+        self.query_embedder = QueryEmbedder(self.embedder, self._batcher)
 
     # -- index lifecycle -------------------------------------------------------
 
@@ -83,7 +81,7 @@ class QAService:
         self._load_error = None
 
     def _snapshot_of(self, index: LoadedIndex, config: RetrievalConfig) -> _Snapshot:
-        return _Snapshot(index, Retriever(index, config, self._query_embedder))
+        return _Snapshot(index, Retriever(index, config))
 
     def reload(self) -> str:
         """Swap to the index generation on disk; on failure the old one keeps serving."""
@@ -119,48 +117,45 @@ class QAService:
 
     # -- questions -------------------------------------------------------------
 
-    def embed_question(self, question: str) -> np.ndarray:
-        if self._batcher is not None:
-            return self._batcher.embed(question)
-        return self.embedder.embed_queries([question])[0]
-
     def ask(self, question: str, top_k: int = 3, document: str | None = None) -> AskResponse:
         """Answer `question`; with `document`, only from that document (the page's article)."""
         started = time.perf_counter()
         snapshot = self.snapshot()
-        question = question.strip()
-        if document is not None and document not in snapshot.index.documents:
+        index = snapshot.index
+        query = analyse(question, index.languages, self.settings.max_question_chars)
+        if document is not None and document not in index.documents:
             raise DocumentNotFoundError(f"no document with id {document!r}")
         key = (
-            snapshot.index.generation,
-            normalise_question(question),
+            index.generation,
+            normalise_question(query.text),
             top_k,
             document,
             snapshot.retriever.config,
         )
         cached = self._answers.get(key)
-        if cached is not None:
-            took_ms = round((time.perf_counter() - started) * 1000, 2)
-            return cached.model_copy(update={"question": question, "took_ms": took_ms})
-        # The words retrieval will translate ride in the question's engine batch.
-        words = self._query_embedder.uncached(snapshot.retriever.words_to_translate(question))
-        vector = (
-            self._query_embedder.embed_with(question, words)
-            if words
-            else self.embed_question(question)
-        )
-        answer, passages = respond(
-            snapshot.index, snapshot.retriever, self.intents, question, vector, top_k, document
-        )
-        response = AskResponse(
-            question=question,
-            language=detect_language(question),
-            answer=answer,
-            passages=passages,
-            took_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
-        self._answers.put(key, response)
-        return response
+        if cached is None:
+            vectors = self.query_embedder.embed(query)
+            retrieval = snapshot.retriever.retrieve(query, vectors, top_k, document)
+            decision = decide(
+                index,
+                vectors,
+                retrieval,
+                self.intents,
+                document,
+                query.language,
+                self.settings.no_answer_percentile,
+            )
+            answer, passages = present(index, query, vectors, retrieval, decision, top_k)
+            cached = AskResponse(
+                question=query.text,
+                language=query.language,
+                answer=answer,
+                passages=passages,
+                took_ms=0.0,
+            )
+            self._answers.put(key, cached)
+        took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return cached.model_copy(update={"question": query.text, "took_ms": took_ms})
 
     def close(self) -> None:
         """Stop the embedding worker (the HTTP app calls this on shutdown)."""

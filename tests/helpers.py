@@ -80,6 +80,57 @@ class HashEmbedder:
         return self._embed(texts)
 
 
+class BilingualEmbedder:
+    """A synthetic multilingual model with a language bias, for the rules that decide.
+
+    Words listed in `pairs` ("harbin": "خاربين") share one dimension whatever
+    their script, as translations do in a multilingual model; other words hash
+    to dimensions of their own. Every text also carries a component along its
+    script's own axis, `bias` strong, so that two texts of one language are
+    more similar than a translation pair: the bias the calibration corrects.
+    """
+
+    name = "bilingual-fake"
+
+    def __init__(self, pairs: dict[str, str], dim: int = 128, bias: float = 1.5) -> None:
+        self.dim = dim
+        self.bias = bias
+        self._shared: dict[str, int] = {}
+        for i, (english, arabic) in enumerate(pairs.items()):
+            self._shared[english] = self._shared[arabic] = 2 + i
+        self.queries: list[str] = []
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        words = re.findall(r"\w+", text.casefold())
+        for word in words:
+            dim = self._shared.get(word)
+            if dim is None:
+                digest = hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest()
+                dim = (
+                    2
+                    + len(self._shared)
+                    + int.from_bytes(digest, "little") % (self.dim - 2 - len(self._shared))
+                )
+            vector[dim] += 1.0
+        # A little text-specific noise, so that unrelated texts do not all score alike.
+        seed = int.from_bytes(
+            hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "little"
+        )
+        noise = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+        vector += 0.3 * noise / np.linalg.norm(noise)
+        arabic = bool(re.search("[\u0600-\u06ff]", text))
+        vector[1 if arabic else 0] = self.bias * np.linalg.norm(vector)
+        return vector / np.linalg.norm(vector)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.queries.extend(texts)
+        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim))
+
+
 ENGLISH_ARTICLE = """\
 World › Asia
 

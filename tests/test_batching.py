@@ -11,7 +11,9 @@ import pytest
 from helpers import QUESTIONS, SEEDS, HashEmbedder, build, real_embedder
 
 from rag.config import Settings
-from rag.embeddings.batching import BatchedQueryEmbedder, BatcherClosedError, MicroBatcher
+from rag.embeddings.batching import BatcherClosedError, MicroBatcher
+from rag.query.analyse import analyse
+from rag.query.embed import QueryEmbedder
 from rag.service import QAService
 
 # The dev questions mix Arabic and English, short and long.
@@ -266,23 +268,30 @@ def test_real_model_concurrent_answers_equal_sequential_unbatched_ones(real_inde
 
 
 @pytest.mark.parametrize("batched", [True, False])
-def test_query_embedder_returns_the_model_vectors_and_caches_repeats(batched: bool) -> None:
+def test_query_embedder_returns_the_model_vectors_and_caches_words(batched: bool) -> None:
     embedder = HashEmbedder()
     batcher = MicroBatcher(embedder.embed_queries, max_size=8) if batched else None
-    query_embedder = BatchedQueryEmbedder(embedder, batcher, cache_size=16)
-    words = ["Harbin", "visit", "Harbin", "pipeline"]
+    query_embedder = QueryEmbedder(embedder, batcher, cache_size=16)
+    languages = frozenset({"ar", "en"})
+    first_query = analyse("Harbin visit Harbin pipeline", languages)
+    again_query = analyse("pipeline Harbin", languages)
     try:
-        first = query_embedder.embed_queries(words)
-        again = query_embedder.embed_queries(["pipeline", "Harbin"])
+        first = query_embedder.embed(first_query)
+        again = query_embedder.embed(again_query)
     finally:
         if batcher is not None:
             batcher.close()
-    expected_rows = HashEmbedder().embed_queries(words)
-    np.testing.assert_array_equal(first, expected_rows)
-    np.testing.assert_array_equal(again, expected_rows[[3, 0]])
+    reference = HashEmbedder()
+    np.testing.assert_array_equal(first.question, reference.embed_queries([first_query.text])[0])
+    for word in ("Harbin", "visit", "pipeline"):
+        np.testing.assert_array_equal(first.words[word], reference.embed_queries([word])[0])
+        if word in again.words:
+            np.testing.assert_array_equal(again.words[word], first.words[word])
     embedded = [t for batch in embedder.query_batches for t in batch]
-    assert sorted(embedded) == ["Harbin", "Harbin", "pipeline", "visit"]  # none of `again`
-    assert query_embedder.embed_passages(["a b"]).shape == (1, embedder.dim)
+    # Each word once; the second question embeds alone, its words cached.
+    assert sorted(embedded) == sorted(
+        [first_query.text, "Harbin", "visit", "pipeline", "pipeline Harbin"]
+    )
 
 
 class _Recording:
@@ -312,7 +321,7 @@ def test_question_and_its_words_to_translate_share_one_engine_call(
     try:
         recording.query_calls.clear()
         question = "Which city will Putin visit besides Beijing?"
-        words = qa.snapshot().retriever.words_to_translate(question)
+        words = list(analyse(question, qa.snapshot().index.languages).to_translate)
         qa.ask(question, 3)
         assert words
         assert recording.query_calls == [[question, *words]]

@@ -164,7 +164,7 @@ def test_ask_json_equals_the_service_response(index: Path, fake: HashEmbedder):
 def test_ask_prints_passages_with_citations(index: Path):
     result = rag("ask", "export licences for photoresists", "--index", index, "--top-k", 2)
     assert result.exit_code == 0, result.output
-    assert re.search(r"\[1\] score -?\d\.\d{3}\s+\S+#p\d+\s+chars \d+-\d+", result.stdout)
+    assert re.search(r"\[1\] score -?\d+\.\d{3}\s+\S+#p\d+\s+chars \d+-\d+", result.stdout)
     assert "[2] score" in result.stdout and "[3] score" not in result.stdout
     assert "-> /documents/" in result.stdout
 

@@ -19,6 +19,7 @@ from rag.errors import (
     ModelMismatchError,
     RagError,
 )
+from rag.query.analyse import InvalidQuestionError
 
 logger = logging.getLogger("rag.api")
 
@@ -122,6 +123,11 @@ async def on_overloaded(request: Request, exc: RagError) -> JSONResponse:
     )
 
 
+async def on_invalid_question(request: Request, exc: InvalidQuestionError) -> JSONResponse:
+    # The route's validation runs the same gate first; this covers any other way in.
+    return JSONResponse({"detail": str(exc), "errors": []}, status_code=422)
+
+
 async def on_document_not_found(request: Request, exc: DocumentNotFoundError) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=404)
 
@@ -140,4 +146,5 @@ def install_error_handlers(app: FastAPI) -> None:
     for busy in (BatcherOverloadedError, BatcherClosedError):
         app.add_exception_handler(busy, on_overloaded)
     app.add_exception_handler(DocumentNotFoundError, on_document_not_found)
+    app.add_exception_handler(InvalidQuestionError, on_invalid_question)
     app.add_exception_handler(RagError, on_rag_error)

@@ -6,8 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
 
-from rag.query.analyse import clean_question
+from rag.query.analyse import InvalidQuestionError, check_question
+
+
+def clean_question(value: str) -> str:
+    """The question gate of `rag.query.analyse`, reporting as a pydantic validation error."""
+    try:
+        return check_question(value)
+    except InvalidQuestionError as exc:
+        raise PydanticCustomError(exc.kind, exc.reason) from None
 
 
 class ErrorOut(BaseModel):

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.cache import LRUCache
-from rag.embeddings import Embedder
 from rag.errors import RagError
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -190,62 +188,3 @@ class MicroBatcher:
             start += len(item.texts)
             # A copy, so one caller's vector does not keep the whole batch alive.
             item.future.set_result(rows.copy() if item.group else rows[0].copy())
-
-
-class BatchedQueryEmbedder:
-    """The `Embedder` interface over a micro-batcher, with an LRU of query vectors.
-
-    Retrieval embeds single words of a question to translate them across
-    languages (`rag.index.terms`). Through this, those words join the batches
-    of concurrent questions instead of taking the engine alone, and a word seen
-    before costs nothing: a vector depends only on the text and the model, and
-    the same names and nouns recur across questions.
-    """
-
-    def __init__(
-        self, embedder: Embedder, batcher: MicroBatcher | None, cache_size: int = 20_000
-    ) -> None:
-        self.name = embedder.name
-        self.dim = embedder.dim
-        self._embedder = embedder
-        self._batcher = batcher
-        self._vectors: LRUCache[np.ndarray] = LRUCache(cache_size)
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        missing: list[int] = []
-        for i, text in enumerate(texts):
-            vector = self._vectors.get(text)
-            if vector is None:
-                missing.append(i)
-            else:
-                out[i] = vector
-        if missing:
-            wanted = [texts[i] for i in missing]
-            for i, vector in zip(missing, self._embed_uncached(wanted), strict=True):
-                out[i] = vector
-        return out
-
-    def uncached(self, texts: list[str]) -> list[str]:
-        return [t for t in texts if self._vectors.get(t) is None]
-
-    def embed_with(self, text: str, extra: list[str]) -> np.ndarray:
-        """Embed `text`, and `extra` texts into the cache, in one engine batch.
-
-        A question and the words retrieval will translate are known together, so
-        one call does both instead of two in a row.
-        """
-        return self._embed_uncached([text, *extra], remember_first=False)[0]
-
-    def _embed_uncached(self, texts: list[str], remember_first: bool = True) -> list[np.ndarray]:
-        if self._batcher is not None:
-            vectors = self._batcher.embed_many(texts)
-        else:
-            vectors = list(self._embedder.embed_queries(texts))
-        for position, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
-            if remember_first or position:
-                self._vectors.put(text, vector)
-        return vectors
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._embedder.embed_passages(texts)

@@ -1,30 +1,28 @@
-"""Hybrid retrieval: dense paragraph + sentence similarity, fused with BM25.
+"""Step 3, retrieve: from a `Query` and its vectors to scored candidate passages.
 
-The fusion rule, and why:
+The score, and why (figures from `make eval-archive`, hit@1 per direction):
 
-* Dense similarity is the backbone: it is the only signal that works across
-  languages (an English question over an Arabic article shares no words with
-  it).
-* A paragraph often answers in one sentence among five. Its best sentence's
-  similarity (`sentence`) is computed for every candidate and feeds the
-  no-answer rule. Mixing it into the ranking (`sentence_weight`) was measured
-  and hurt, so by default the ranking uses the paragraph vector (`dense`)
-  alone.
-* The highlight of each returned passage is its sentence with the best
-  similarity plus `lexical_weight` times the idf-weighted share of the
-  question's terms (verbatim or translated) that the sentence holds. Against
-  hand-labelled answer sentences (`eval/answers.jsonl`) this picked the right
-  sentence in 71 of 80 paragraphs, against 65 for similarity alone, and did
-  no worse on any of the three question sets.
-* BM25 over Arabic-normalised, lightly stemmed tokens rewards exact names and
-  terms that the small embedding model blurs. Its scores are unbounded, so they
-  are divided by the best score among the candidates (0..1), and its weight is
-  scaled by the question's *coverage*: the share of the question's terms that
-  occur in the corpus at all. An English question over Arabic text has coverage
-  0, so raw lexical evidence cannot move it: it ranks exactly as dense alone.
-* Question words the corpus lacks are translated to the nearest corpus terms
-  in the embedding space (`rag.index.terms`). A translated word counts half
-  as much toward coverage as a word found verbatim: it is weaker evidence.
+* **Similarity** blends the paragraph vector with its best sentence
+  (`rag.index.calibration.SENTENCE_WEIGHT`): a long paragraph often answers
+  in one sentence among five. On the archive this lifted every direction
+  (English to Arabic 0.78 to 0.81) where, on one short article, it could not.
+* **Language.** The similarity is expressed as `z`, spreads above the level an
+  unrelated passage of that language reaches for this question
+  (`rag.index.calibration`). Raw similarities rank any same-language passage
+  above the right one in the other language. Candidates are drawn per
+  language, so that a language with fewer passages is never crowded out of
+  the pool.
+* **Evidence**: the idf-weighted share of the question's words that the
+  passage holds, as its own key, a transliterated name or a mutual-nearest
+  translation (`rag.query.translate`). A share, not a BM25 score normalised by
+  the best candidate: that normalisation gave same-language passages full
+  lexical credit for common words while the other language got none, and
+  cost Arabic to English hit@1 0.2 to 0.5 in the archive. Its weight is in
+  spread units, so it means the same for any model.
+* Title and section context in the passage vector, and document-level
+  evidence (the best passage of the same article), were measured again on the
+  archive and left out: neither moved hit@1 by more than 0.005 once
+  sentences and evidence were in (see the README's quality section).
 """
 
 from __future__ import annotations
@@ -33,10 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.embeddings import Embedder
+from rag.index.calibration import blended_similarity, sample_rows
 from rag.index.store import LoadedIndex
 from rag.index.vectors import search as vector_search
-from rag.text.arabic import content_words, tokenize
+from rag.query.analyse import Query
+from rag.query.embed import QueryVectors
+from rag.query.translate import WordMatch, match_words
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -44,179 +44,171 @@ MODES = ("hybrid", "dense", "lexical")
 @dataclass(frozen=True)
 class RetrievalConfig:
     mode: str = "hybrid"
-    candidates: int = 50
-    lexical_weight: float = 0.05
-    translated_weight: float = 0.5
-    sentence_weight: float = 0.0
+    candidates: int = 50  # per language, from the vectors, and again from the evidence
+    evidence_weight: float = 6.0  # spreads per unit of evidence
+    # Spreads between the best BM25 passage of the question's language and one without its words.
+    bm25_weight: float = 8.0
 
 
 @dataclass(frozen=True)
-class ScoredPassage:
+class Candidate:
     row: int
-    score: float
-    dense: float
-    sentence: float
-    lexical: float
-    best_sentence: int | None  # row in the sentence table
+    score: float  # what the mode ranks by
+    similarity: float  # blended paragraph and best-sentence similarity
+    sentence: float  # the best sentence's similarity
+    z: float  # similarity above an unrelated passage's level, in spreads
+    evidence: float  # idf share of the question's words the passage holds, 0..1
+    best_sentence: int  # row in the sentence table, -1 when the passage has none
+    language: str
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    candidates: list[Candidate]  # the k best, best first
+    words: list[WordMatch]
+    evidence: np.ndarray  # per passage row
+    best_by_language: dict[str, int]  # the best candidate row of each language, k or not
 
 
 class Retriever:
-    def __init__(
-        self,
-        index: LoadedIndex,
-        config: RetrievalConfig | None = None,
-        embedder: Embedder | None = None,
-    ) -> None:
+    def __init__(self, index: LoadedIndex, config: RetrievalConfig | None = None) -> None:
         self.index = index
         self.config = config or RetrievalConfig()
-        self.embedder = embedder
-        # Sentences are sorted by passage: passage r owns rows offsets[r]:offsets[r + 1].
-        self._sentence_offsets = np.searchsorted(
-            index.sentences.passage_rows, np.arange(len(index.passages) + 1)
-        )
+        calibration = index.calibration
+        self._level_rows: np.ndarray | None = None
+        self._level_vectors: np.ndarray | None = None
+        if calibration.level_language in index.language_rows:
+            self._level_rows = sample_rows(index.language_rows[calibration.level_language])
+            self._level_vectors = _vectors(index, self._level_rows)
 
-    def words_to_translate(self, question: str) -> list[str]:
-        """The question's content words that the corpus lacks (hybrid mode only)."""
-        if self.config.mode == "dense" or not len(self.index.terms):
-            return []
-        lexical = self.index.lexical
-        return [surface for surface, key in content_words(question) if not lexical.has_term(key)]
-
-    def lexical_query(self, question: str) -> tuple[dict[str, float], float]:
-        """Match keys to score with BM25, and the question's coverage (0..1)."""
-        words = content_words(question)
-        if not words:
-            return {}, 0.0
-        lexical = self.index.lexical
-        terms = {key: 1.0 for _, key in words if lexical.has_term(key)}
-        missing = [surface for surface, key in words if not lexical.has_term(key)]
-        translated = 0
-        if missing and self.embedder is not None and len(self.index.terms):
-            for options in self.index.terms.translate(missing, self.embedder):
-                translated += bool(options)
-                for option in options:
-                    terms.setdefault(option.key, 1.0)
-        coverage = (len(words) - len(missing) + self.config.translated_weight * translated) / len(
-            words
-        )
-        return terms, coverage
-
-    def search(
-        self, question: str, query_vector: np.ndarray, k: int, document: str | None = None
-    ) -> list[ScoredPassage]:
+    def retrieve(
+        self, query: Query, vectors: QueryVectors, k: int, document: str | None = None
+    ) -> Retrieval:
         """The k best passages; with `document`, only among that document's passages."""
-        total = len(self.index.passages)
-        if total == 0:
-            return []
-        mode = self.config.mode
-        pool = min(total, max(self.config.candidates, k))
+        index = self.index
+        words = match_words(index, query, vectors)
+        evidence = _evidence(index, words)
+        rows = self._candidates(vectors.question, evidence, document)
+        if not len(rows):
+            return Retrieval([], words, evidence, {})
+        sims = blended_similarity(
+            vectors.question,
+            _vectors(index, rows),
+            rows,
+            index.sentences,
+            index.calibration.sentence_weight,
+        )
+        blended, paragraph = sims.blended[0], sims.paragraph[0]
+        languages = index.passage_languages[rows]
+        z = self._spreads_above_level(query, vectors.question, blended, languages)
+        held = evidence[rows]
+        if self.config.mode == "dense":
+            scores = paragraph
+        elif self.config.mode == "lexical":
+            keys = {key: 1.0 for match in words for key in match.keys}
+            scores = index.lexical.scores_for_terms(keys)[rows]
+        else:
+            scores = z + self.config.evidence_weight * held
+            if self.config.bm25_weight:
+                scores = scores + self.config.bm25_weight * _bm25_share(
+                    index, query, rows, languages
+                )
+        ranked = np.lexsort((rows, -scores))
+        best_by_language: dict[str, int] = {}
+        for i in ranked:
+            best_by_language.setdefault(str(languages[i]), int(rows[i]))
+        order = ranked[:k]
+        return Retrieval(
+            [
+                Candidate(
+                    row=int(rows[i]),
+                    score=float(scores[i]),
+                    similarity=float(blended[i]),
+                    sentence=float(sims.sentence[0][i]),
+                    z=float(z[i]),
+                    evidence=float(held[i]),
+                    best_sentence=int(sims.best_sentence[0][i]),
+                    language=str(languages[i]),
+                )
+                for i in order
+            ],
+            words,
+            evidence,
+            best_by_language,
+        )
+
+    def _candidates(
+        self, question: np.ndarray, evidence: np.ndarray, document: str | None
+    ) -> np.ndarray:
+        index = self.index
         if document is not None:
             # One article is tens of passages: score them all, exactly.
-            scope = self.index.document_rows.get(document, range(0))
-            dense = {r: np.nan for r in scope}
-        else:
-            dense_scores, dense_rows = vector_search(self.index.vectors, query_vector, pool)
-            dense = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True)}
-            dense.pop(-1, None)
-        if not dense:
-            return []
+            scope = index.document_rows.get(document, range(0))
+            return np.arange(scope.start, scope.stop, dtype=np.int64)
+        pool = self.config.candidates
+        found: set[int] = set()
+        for rows in index.language_rows.values():
+            _, hits = vector_search(index.vectors, question, pool, rows)
+            found.update(int(r) for r in hits[0] if r >= 0)
+        if evidence.any():
+            # The rows holding most of the question's words, without sorting the corpus.
+            top = np.argpartition(-evidence, pool - 1)[:pool] if pool < len(evidence) else None
+            top = np.flatnonzero(evidence) if top is None else top
+            found.update(int(r) for r in top if evidence[r] > 0)
+        return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
 
-        lexical_raw, coverage, terms = None, 0.0, {}
-        if mode != "dense":
-            terms, coverage = self.lexical_query(question)
-            lexical_raw = self.index.lexical.scores_for_terms(terms)
-        candidates = set(dense)
-        if document is None and lexical_raw is not None and lexical_raw.any():
-            # The pool best lexical rows, without sorting the whole corpus.
-            top = np.argpartition(-lexical_raw, pool - 1)[:pool] if pool < total else range(total)
-            candidates.update(int(r) for r in top if lexical_raw[r] > 0)
-
-        rows = np.fromiter(sorted(candidates), dtype=np.int64)
-        dense_values = self._dense_values(rows, dense, query_vector)
-        sentence_values, best_sentences = self._best_sentences(rows, query_vector, dense_values)
-        if lexical_raw is not None:
-            lexical_values = lexical_raw[rows]
-            peak = float(lexical_values.max()) if len(lexical_values) else 0.0
-            lexical_norm = lexical_values / peak if peak > 0 else np.zeros_like(lexical_values)
-        else:
-            lexical_norm = np.zeros(len(rows), dtype=np.float32)
-
-        w = self.config.sentence_weight
-        semantic = (1 - w) * dense_values + w * sentence_values
-        if mode == "dense":
-            scores = dense_values
-        elif mode == "lexical":
-            scores = lexical_norm
-        else:
-            scores = semantic + self.config.lexical_weight * coverage * lexical_norm
-
-        order = np.lexsort((rows, -scores))[:k]
-        weights = self.index.lexical.idf(terms) if mode == "hybrid" else {}
-        if sum(weights.values()) > 0:
-            for i in order:
-                best_sentences[i] = self._highlight(int(rows[i]), query_vector, weights)
-        return [
-            ScoredPassage(
-                row=int(rows[i]),
-                score=float(scores[i]),
-                dense=float(dense_values[i]),
-                sentence=float(sentence_values[i]),
-                lexical=float(lexical_norm[i]),
-                best_sentence=best_sentences[i],
-            )
-            for i in order
-        ]
-
-    def _dense_values(
-        self, rows: np.ndarray, dense: dict[int, float], query_vector: np.ndarray
+    def _spreads_above_level(
+        self, query: Query, question: np.ndarray, blended: np.ndarray, languages: np.ndarray
     ) -> np.ndarray:
-        """Paragraph similarity of each candidate; lexical-only ones are scored here."""
-        values = np.array([dense.get(int(r), np.nan) for r in rows], dtype=np.float32)
-        # NaN marks rows not scored by the vector search (lexical-only or scoped).
-        missing = np.flatnonzero(np.isnan(values))
-        if len(missing):
-            vectors = np.vstack([self.index.vectors.reconstruct(int(rows[i])) for i in missing])
-            values[missing] = vectors @ query_vector
-        return values
+        calibration = self.index.calibration
+        own_level = None
+        if self._level_rows is not None:
+            sample = blended_similarity(
+                question,
+                self._level_vectors,
+                self._level_rows,
+                self.index.sentences,
+                calibration.sentence_weight,
+            ).blended[0]
+            own_level = float(np.median(sample))
+        z = np.empty(len(blended), dtype=np.float32)
+        for language in set(languages):
+            mask = languages == language
+            level = calibration.level(query.language, language, own_level)
+            z[mask] = (blended[mask] - level) / calibration.spread(query.language, language)
+        return z
 
-    def _highlight(
-        self, row: int, query_vector: np.ndarray, weights: dict[str, float]
-    ) -> int | None:
-        """The sentence of passage `row` to highlight: similarity plus the share of
-        the question's term weights (idf, non-empty) that the sentence holds."""
-        lo, hi = int(self._sentence_offsets[row]), int(self._sentence_offsets[row + 1])
-        if lo == hi:
-            return None
-        table = self.index.sentences
-        scores = table.vectors[lo:hi].astype(np.float32) @ query_vector
-        total = sum(weights.values())
-        source = self.index.documents[self.index.passages[row].document].source
-        for i, sentence in enumerate(range(lo, hi)):
-            keys = set(tokenize(source[table.starts[sentence] : table.ends[sentence]]))
-            held = sum(weight for key, weight in weights.items() if key in keys)
-            scores[i] += self.config.lexical_weight * held / total
-        return lo + int(np.argmax(scores))
 
-    def _best_sentences(
-        self, rows: np.ndarray, query_vector: np.ndarray, fallback: np.ndarray
-    ) -> tuple[np.ndarray, list[int | None]]:
-        """Each candidate's best sentence and its similarity, in one product."""
-        table = self.index.sentences
-        starts = self._sentence_offsets[rows]
-        counts = self._sentence_offsets[rows + 1] - starts
-        values = fallback.copy()
-        best: list[int | None] = [None] * len(rows)
-        if not counts.sum():
-            return values, best
-        owner = np.repeat(np.arange(len(rows)), counts)
-        before = np.cumsum(counts) - counts  # where each candidate's sentences begin
-        sentence_rows = np.repeat(starts, counts) + np.arange(counts.sum()) - before[owner]
-        sims = table.vectors[sentence_rows].astype(np.float32) @ query_vector
-        # Sorted by (candidate, -similarity), each candidate's group opens with its best.
-        order = np.lexsort((-sims, owner))
-        winners = order[before[counts > 0]]
-        for position in winners:
-            i = int(owner[position])
-            values[i] = sims[position]
-            best[i] = int(sentence_rows[position])
-        return values, best
+def _vectors(index: LoadedIndex, rows: np.ndarray) -> np.ndarray:
+    return index.vectors.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))
+
+
+def _bm25_share(
+    index: LoadedIndex, query: Query, rows: np.ndarray, languages: np.ndarray
+) -> np.ndarray:
+    """Among passages in the question's language, BM25 over its own words as a share of the
+    best, minus one: it reorders that language's passages and lifts no language."""
+    own = {w.key: 1.0 for w in query.words if index.lexical.has_term(w.key)}
+    out = np.zeros(len(rows), dtype=np.float32)
+    mask = languages == query.language
+    if not own or not mask.any():
+        return out
+    raw = index.lexical.scores_for_terms(own)[rows[mask]]
+    peak = float(raw.max())
+    if peak > 0:
+        coverage = len(own) / len(query.words)
+        out[mask] = coverage * (raw / peak - 1.0)
+    return out
+
+
+def _evidence(index: LoadedIndex, words: list[WordMatch]) -> np.ndarray:
+    """Per passage, the idf share of the question's words it holds in any of their forms."""
+    held = np.zeros(len(index.passages), dtype=np.float32)
+    total = sum(match.weight for match in words)
+    if not total:
+        return held
+    for match in words:
+        if match.keys:
+            rows = np.unique(np.concatenate([index.lexical.rows_with(k) for k in match.keys]))
+            held[rows] += match.weight
+    return held / total

@@ -1,0 +1,147 @@
+"""Step 5, present: the highlight of each passage, the citations, the answer.
+
+The highlight is the sentence of a passage that holds the answer. Each
+sentence scores its similarity to the question (in spreads), plus the share of
+the question's words it holds, plus a bonus when it holds what the question
+asks for: a date for "when / متى", a number for "how many / كم", a name for
+"who" (`rag.query.analyse.answer_kind`). Measured against the annotated answer
+spans of the dev archive (`make eval-archive`, "highlight holds the answer"),
+see the README's quality section for the figures.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rag.documents import Document, Passage
+from rag.index.store import LoadedIndex
+from rag.query.analyse import Query
+from rag.query.decide import Decision
+from rag.query.embed import QueryVectors
+from rag.query.metadata import metadata_hit
+from rag.query.retrieve import Candidate, Retrieval
+from rag.query.translate import WordMatch
+from rag.responses import Answer, Citation, PassageHit
+from rag.text.arabic import normalize, tokenize
+
+# In spreads of sentence similarity, like the ranking.
+HIGHLIGHT_EVIDENCE_WEIGHT = 6.0
+ANSWER_KIND_WEIGHT = 2.0
+
+_YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
+_MONTHS = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|century|centuries)\b|(?:يناير|فبراير|مارس|ابريل|مايو|يونيو|يوليو|اغسطس|سبتمبر|"
+    r"اكتوبر|نوفمبر|ديسمبر|كانون|شباط|اذار|نيسان|ايار|حزيران|تموز|ايلول|تشرين|القرن|قرن)"
+)
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|billion|dozen)s?\b"
+    # Arabic number words, whole words with an optional conjunction or preposition
+    # in front and a feminine or dual/plural ending (normalised: ة is ه).
+    r"|(?<![\u0621-\u064a])[وبل]?(?:واحد|اثن|ثلاث|اربع|خمس|ست|سبع|ثماني|تسع|عشر|مائ|مئ|الف|"
+    r"الاف|مليون|ملايين|مليار)(?:ه|ان|ين|ون|ات)?(?![\u0621-\u064a])"
+)
+# A capitalised word that does not open the sentence: a name, in Latin script.
+_LATIN_NAME = re.compile(r"(?<=[a-z,;:)] )[A-Z][a-z]+")
+
+
+def holds_kind(kind: str | None, text: str) -> bool:
+    """Whether `text` holds the kind of answer a question asks for."""
+    if kind is None:
+        return False
+    folded = normalize(text)
+    if kind == "date":
+        return bool(_YEAR.search(folded) or _MONTHS.search(folded))
+    if kind == "number":
+        return bool(_DIGIT.search(folded) or _NUMBER_WORDS.search(folded))
+    return bool(_LATIN_NAME.search(text))
+
+
+def citation_for(doc: Document, passage: Passage) -> Citation:
+    return Citation(
+        id=passage.id,
+        document=doc.id,
+        title=doc.title.text if doc.title else None,
+        author=doc.author.text if doc.author else None,
+        section=passage.section,
+        paragraph=passage.paragraph,
+        start=passage.start,
+        end=passage.end,
+        url=f"/documents/{doc.id}#p{passage.paragraph}",
+    )
+
+
+def highlight_of(
+    index: LoadedIndex,
+    query: Query,
+    vectors: QueryVectors,
+    words: list[WordMatch],
+    candidate: Candidate,
+) -> str:
+    """The passage's sentence that best answers: similarity, words held, answer kind."""
+    passage = index.passages[candidate.row]
+    table = index.sentences
+    rows = table.rows_of(candidate.row)
+    if not len(rows):
+        return passage.text
+    source = index.documents[passage.document].source
+    texts = [source[table.starts[r] : table.ends[r]] for r in rows]
+    spread = index.calibration.spread(query.language, candidate.language)
+    scores = (table.vectors[rows.start : rows.stop].astype(np.float32) @ vectors.question) / spread
+    total = sum(w.weight for w in words)
+    for i, text in enumerate(texts):
+        if total:
+            keys = set(tokenize(text))
+            held = sum(w.weight for w in words if w.keys & keys) / total
+            scores[i] += HIGHLIGHT_EVIDENCE_WEIGHT * held
+        scores[i] += ANSWER_KIND_WEIGHT * holds_kind(query.wants, text)
+    return texts[int(np.argmax(scores))]
+
+
+def present(
+    index: LoadedIndex,
+    query: Query,
+    vectors: QueryVectors,
+    retrieval: Retrieval,
+    decision: Decision,
+    top_k: int,
+) -> tuple[Answer | None, list[PassageHit]]:
+    """The answer (or None) and the ranked passages, as the API shows them."""
+    candidates = retrieval.candidates
+    if decision.metadata_document is not None:
+        meta = metadata_hit(index.documents[decision.metadata_document], decision.intent or "")
+        if meta is not None:
+            rest = _hits(index, query, vectors, retrieval, candidates[: top_k - 1], first_rank=2)
+            return Answer(text=meta.highlight, citations=[1]), [meta, *rest]
+    passages = _hits(index, query, vectors, retrieval, candidates[:top_k])
+    if not decision.answered or not passages:
+        return None, passages
+    return Answer(text=passages[0].highlight, citations=[1]), passages
+
+
+def _hits(
+    index: LoadedIndex,
+    query: Query,
+    vectors: QueryVectors,
+    retrieval: Retrieval,
+    candidates: list[Candidate],
+    first_rank: int = 1,
+) -> list[PassageHit]:
+    out = []
+    for rank, candidate in enumerate(candidates, start=first_rank):
+        passage = index.passages[candidate.row]
+        doc = index.documents[passage.document]
+        out.append(
+            PassageHit(
+                rank=rank,
+                score=round(candidate.score, 4),
+                text=passage.text,
+                highlight=highlight_of(index, query, vectors, retrieval.words, candidate),
+                citation=citation_for(doc, passage),
+            )
+        )
+    return out

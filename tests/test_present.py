@@ -1,0 +1,84 @@
+"""Step 5: the highlight holds what the question asks for; citations stay exact."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from helpers import HashEmbedder, build, service_for
+
+import rag.query.present as present
+from rag.query.present import holds_kind
+
+# The sentences differ by one word each, none of them in the questions: by
+# similarity and by the question's words they tie, so the answer kind decides.
+ARTICLE = """# The treaty
+
+The treaty was signed by the ministers in Paris. \
+The treaty was signed by the ministers in 1998. \
+The treaty was signed by the ministers in Rome.
+"""
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "treaty.en.md").write_text(ARTICLE, encoding="utf-8")
+    embedder = HashEmbedder(dim=4096)  # wide enough that no two words collide
+    build(tmp_path / "seeds", tmp_path / "index", embedder)
+    qa = service_for(tmp_path / "index", embedder)
+    # Hashed words leave unrelated texts at exactly 0, a spread of nothing; give
+    # the index a spread such as a real model's, so that float16 rounding of the
+    # sentence vectors is not what decides between sentences that tie.
+    index = qa.snapshot().index
+    calibration = index.calibration
+    index.calibration = replace(
+        calibration,
+        spreads={a: dict.fromkeys(row, 0.01) for a, row in calibration.spreads.items()},
+    )
+    yield qa
+    qa.close()
+
+
+def highlight(service, question: str) -> str:
+    return service.ask(question, 1).passages[0].highlight
+
+
+def test_a_when_question_highlights_the_sentence_with_a_date(service):
+    assert "1998" in highlight(service, "When was the treaty signed by the ministers?")
+
+
+def test_a_how_many_question_highlights_the_sentence_with_a_number(service):
+    assert "1998" in highlight(service, "How many ministers signed the treaty?")
+
+
+def test_without_the_answer_kind_the_date_sentence_is_not_chosen(service, monkeypatch):
+    monkeypatch.setattr(present, "ANSWER_KIND_WEIGHT", 0.0)
+    assert "Paris" in highlight(service, "When was the treaty signed by the ministers?")
+
+
+def test_the_highlight_is_verbatim_from_the_source(service):
+    hit = service.ask("When was the treaty signed?", 1).passages[0]
+    source = service.document("treaty").source
+    assert hit.highlight in source[hit.citation.start : hit.citation.end]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "holds"),
+    [
+        ("date", "It opened in 1998.", True),
+        ("date", "افتتح في ١٩٩٨.", True),
+        ("date", "ولد في 13 أكتوبر", True),
+        ("date", "It opened to the public.", False),
+        ("number", "It has 308 points.", True),
+        ("number", "سجل ثلاثة أهداف", True),
+        ("number", "It was a good season.", False),
+        ("number", "صدر الدستور الجديد", False),  # ست inside a word is not six
+        ("person", "The prize went to Marie Curie.", True),
+        ("person", "the prize went to a chemist.", False),
+        (None, "Anything 1998.", False),
+    ],
+)
+def test_holds_kind(kind, text, holds):
+    assert holds_kind(kind, text) is holds
