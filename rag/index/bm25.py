@@ -81,16 +81,6 @@ class BM25Index:
                 out[w.indices[lo:hi]] += weight * w.data[lo:hi]
         return out
 
-    def idf(self, terms: dict[str, float]) -> dict[str, float]:
-        """Each known key's idf, scaled by its weight; unknown keys are left out."""
-        out = {}
-        for term, weight in terms.items():
-            col = self._ids.get(term)
-            if col is not None:
-                df = self._weights.indptr[col + 1] - self._weights.indptr[col]
-                out[term] = weight * float(_idf(len(self), df))
-        return out
-
     def idf_of(self, key: str) -> float:
         """The key's idf; a key the corpus lacks gets the largest idf there is (df 0)."""
         col = self._ids.get(key)
@@ -106,17 +96,6 @@ class BM25Index:
 
     def has_term(self, key: str) -> bool:
         return key in self._ids
-
-    def query_coverage(self, query: str) -> float:
-        """Fraction of the query's distinct tokens that occur in the corpus.
-
-        Near 0 for a question in a language the corpus is not written in, which
-        lets score fusion ignore lexical evidence that cannot exist.
-        """
-        terms = set(tokenize(query))
-        if not terms:
-            return 0.0
-        return sum(term in self._ids for term in terms) / len(terms)
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
