@@ -21,6 +21,9 @@ class Citation(BaseModel):
     start: int = Field(description="Offset into the document source text.")
     end: int = Field(description="`source[start:end]` is the cited text, verbatim.")
     url: str = Field(description="Opens the source with this paragraph highlighted.")
+    published: str | None = Field(
+        None, description="The document's publication date (ISO 8601), or null when unknown."
+    )
 
 
 class PassageHit(BaseModel):
@@ -70,6 +73,9 @@ class DocumentOut(BaseModel):
     text: str = Field(description="The full source text the citation offsets index into.")
     sections: list[str]
     paragraphs: list[ParagraphOut]
+    published: str | None = Field(None, description="Publication date (ISO 8601), if known.")
+    source_url: str | None = Field(None, description="The original page, if known.")
+    site: str | None = Field(None, description="The publisher's site name, if known.")
 
 
 class Health(BaseModel):

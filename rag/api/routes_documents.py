@@ -59,6 +59,9 @@ def document_out(doc: Document) -> DocumentOut:
             )
             for p in doc.passages
         ],
+        published=doc.published,
+        source_url=doc.url,
+        site=doc.site,
     )
 
 
