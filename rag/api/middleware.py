@@ -53,9 +53,7 @@ class _TrackedSend:
 class BodySizeLimitMiddleware:
     """413 for a body over `max_bytes`: by its Content-Length, or counted as it streams."""
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, document_max_bytes: int | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, document_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         # PUT /documents/{id} carries a whole article page, far over a question's limit.

@@ -40,6 +40,7 @@ from rag.index.store import IndexStore
 from rag.index.vectors import EXACT_SEARCH_LIMIT
 from rag.ingest.sources import SourceStore
 
+
 class EmptyIndexError(RagError):
     """Deleting the last document would leave an index of nothing."""
 

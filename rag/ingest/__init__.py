@@ -145,9 +145,7 @@ def _cap(doc: Document, max_chars: int) -> str | None:
 
         kept = [replace(first, end=stop, text=doc.source[first.start : stop])]
     doc.passages = kept
-    return (
-        f"{len(doc.source)} characters: indexed the first {max_chars} (RAG_MAX_DOCUMENT_CHARS)"
-    )
+    return f"{len(doc.source)} characters: indexed the first {max_chars} (RAG_MAX_DOCUMENT_CHARS)"
 
 
 def normalise_date(value: str) -> str:

@@ -77,7 +77,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         author=_clean(root.get("author")),
         date=_clean(root.get("date")),
         site=_clean(root.get("sitename")),
-        url=_clean(root.get("source")) or url,
+        url=url or _clean(root.get("url")),
     )
     main = root.find("main")
     if main is not None:
@@ -142,9 +142,7 @@ def to_document(found: Extracted, doc_id: str, path: str = "") -> Document:
             section = text
         elif not (title and text == title.text):  # some pages repeat the title in the body
             span = add(text)
-            passages.append(
-                Passage(doc_id, len(passages) + 1, section, span.start, span.end, text)
-            )
+            passages.append(Passage(doc_id, len(passages) + 1, section, span.start, span.end, text))
     source = "".join(parts)
     return Document(
         id=doc_id,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
 from rag.documents import Document, Passage, Span
 from rag.text.language import detect_language
 
