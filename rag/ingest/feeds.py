@@ -62,7 +62,8 @@ def feed_entries(body: bytes, base: str) -> list[Entry]:
         if not link:
             continue
         published = _iso(item.get("published_parsed"))
-        updated = _iso(item.get("updated_parsed")) or published
+        # Only an explicit <updated>: feedparser otherwise maps it to the published date.
+        updated = (_iso(item.get("updated_parsed")) if "updated" in item else None) or published
         entries.append(Entry(urljoin(base, link), updated, published, item.get("title")))
     return entries
 
@@ -123,15 +124,15 @@ def ingest(
         entries = sitemap_entries(listing.body, fetcher)
     report.entries = len(entries)
     for entry in entries:
-        seen = pages.get(entry.url)
+        seen = pages.get(entry.url) or {}
         if seen and entry.updated and seen.get("updated") == entry.updated:
             report.unchanged += 1
             continue
         try:
             page = fetcher.get(
                 entry.url,
-                seen.get("etag") if seen else None,
-                seen.get("modified") if seen else None,
+                seen.get("etag"),
+                seen.get("modified"),
             )
             if page.status == 304:
                 report.unchanged += 1

@@ -37,6 +37,7 @@ class Fetcher:
         self.interval = interval
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._last: dict[str, float] = {}
+        self._robots_errors: dict[str, str] = {}
 
     def allowed(self, url: str) -> bool:
         robots = self._robots_for(url)
@@ -44,7 +45,10 @@ class Fetcher:
 
     def get(self, url: str, etag: str | None = None, modified: str | None = None) -> Response:
         if not self.allowed(url):
-            raise FetchError("disallowed by robots.txt")
+            why = self._robots_errors.get(urlsplit(url).netloc)
+            raise FetchError(
+                f"robots.txt unreadable ({why})" if why else "disallowed by robots.txt"
+            )
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
         if etag:
             headers["If-None-Match"] = etag
@@ -103,6 +107,7 @@ class Fetcher:
                 if str(exc) in ("HTTP 404", "HTTP 410"):
                     self._robots[host] = None
                 else:
+                    self._robots_errors[host] = str(exc)
                     parser.disallow_all = True
                     self._robots[host] = parser
         return self._robots[host]
