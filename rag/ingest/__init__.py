@@ -115,8 +115,7 @@ def parse_text(
     else:
         if title:
             text = (f"# {title}" if kind == "markdown" else title) + "\n\n" + text
-        # The plain parser tells Markdown by its file name.
-        doc = parse_document(text, doc_id, path or (f"{doc_id}.md" if kind == "markdown" else ""))
+        doc = parse_document(text, doc_id, path, markdown=kind == "markdown")
         doc.url = url
     if published:
         doc.published = published

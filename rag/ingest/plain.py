@@ -91,8 +91,12 @@ class _Line:
     kind: str = "text"  # text | bullet | heading (markdown) | boilerplate
 
 
-def parse_document(source: str, doc_id: str, path: str = "") -> Document:
-    markdown = path.lower().endswith(".md")
+def parse_document(
+    source: str, doc_id: str, path: str = "", markdown: bool | None = None
+) -> Document:
+    """`markdown` defaults to whether `path` ends in .md."""
+    if markdown is None:
+        markdown = path.lower().endswith(".md")
     lines = _split_lines(source, markdown)
     lines = _drop_boilerplate(lines)
     doc = Document(id=doc_id, path=path, language=detect_language(source), source=source)
