@@ -26,7 +26,11 @@ from rag.index.update import EmptyIndexError
 from rag.ingest import UnreadableDocument, normalise_date, valid_id
 from rag.ingest.files import decode
 
-router = APIRouter(tags=["documents"], dependencies=[Depends(require_admin_key)])
+router = APIRouter(
+    tags=["documents"],
+    dependencies=[Depends(require_admin_key)],
+    responses={503: {"model": ErrorOut, "description": "No index is loaded"}},
+)
 
 _KINDS = {
     "text/html": "html",
@@ -112,7 +116,11 @@ async def put_document(
     return UpdateOut(id=doc_id, **_fields(report))
 
 
-@router.delete("/documents/{doc_id}", response_model=UpdateOut, responses=_ERRORS)
+@router.delete(
+    "/documents/{doc_id}",
+    response_model=UpdateOut,
+    responses=_ERRORS | {409: {"model": ErrorOut, "description": "The last document stays"}},
+)
 async def delete_document(doc_id: str, service: ServiceDep) -> UpdateOut:
     """Remove one document from the index."""
     try:
