@@ -43,9 +43,7 @@ def ask(base: str, question: str) -> tuple[int, dict]:
     return request(f"{base}/ask?q={urllib.parse.quote(question)}")
 
 
-def test_put_survives_kill_9_and_no_request_fails_during_the_swap(
-    tmp_path: Path, index_dir: Path
-):
+def test_put_survives_kill_9_and_no_request_fails_during_the_swap(tmp_path: Path, index_dir: Path):
     index = tmp_path / "index"
     shutil.copytree(index_dir, index)
     statuses: list[int] = []
