@@ -101,14 +101,18 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
     folders = [p for p in paths if p.is_dir()]
     collected = collect(folders, limits)
     for path in (p for p in paths if not p.is_dir()):
+        notes: list[str] = []
         try:
-            collected.documents.append(load_document(path, limits=limits))
+            collected.documents.append(load_document(path, limits=limits, notes=notes))
         except UnreadableDocument as exc:
             collected.skipped.append((str(path), str(exc)))
+        collected.notes.extend((str(path), note) for note in notes)
     for doc in collected.documents:
         click.echo(to_json(doc) if as_json else outline(doc) + "\n")
     for path, why in collected.skipped:
         click.echo(f"skipped {path}: {why}", err=True)
+    for path, why in collected.notes:
+        click.echo(f"note: {path}: {why}", err=True)
     click.echo(
         f"{len(collected.documents)} documents, "
         f"{sum(len(d.passages) for d in collected.documents)} paragraphs, "

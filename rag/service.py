@@ -69,6 +69,7 @@ class QAService:
             else None
         )
         self.query_embedder = QueryEmbedder(self.embedder, self._batcher)
+        self._query_memo: Embedder | None = None  # document updates' embedder, made on use
 
     # -- index lifecycle -------------------------------------------------------
 
@@ -230,7 +231,7 @@ class QAService:
         from rag.index.update import QueryMemo
 
         with self._reload_lock:
-            if getattr(self, "_query_memo", None) is None:
+            if self._query_memo is None:
                 self._query_memo = QueryMemo(self.embedder)
             return self._query_memo
 

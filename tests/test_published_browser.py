@@ -9,7 +9,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM_ARGS, UI_TIMEOUT_MS, ask, open_widget, rag_server, widget
+from browser_helpers import (
+    CHROMIUM_ARGS,
+    UI_TIMEOUT_MS,
+    PageServer,
+    ask,
+    open_widget,
+    publisher_page,
+    rag_server,
+    widget,
+)
 from browser_helpers import require_chromium as chromium_path
 from pages import english_page
 
@@ -19,11 +28,19 @@ ORIGINAL = "https://news.example/chip-pact"
 
 
 @pytest.fixture(scope="module")
-def api(index_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+def pages():
+    server = PageServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def api(index_dir: Path, pages: PageServer, tmp_path_factory: pytest.TempPathFactory):
     index = tmp_path_factory.mktemp("published") / "index"
     shutil.copytree(index_dir, index)
     log = index.parent / "rag-serve.log"
-    with rag_server(index, log, {"RAG_ADMIN_KEY": "k"}) as server:
+    env = {"RAG_ADMIN_KEY": "k", "RAG_CORS_ORIGINS": pages.origin}
+    with rag_server(index, log, env) as server:
         request = urllib.request.Request(
             f"{server.url}/documents/chips?url={ORIGINAL}",
             data=english_page().encode(),
@@ -49,8 +66,10 @@ def page(api):
         browser.close()
 
 
-def test_citation_chip_shows_the_publication_date(api, page):
-    page.goto(api.url + "/", wait_until="load")
+def test_citation_chip_shows_the_publication_date(api, pages, page):
+    # The widget on the pushed article's own page, scoped to it.
+    url = pages.add("/chips.html", publisher_page(api.url, data_document="chips", data_lang="en"))
+    page.goto(url, wait_until="load")
     open_widget(page)
     reply = ask(page, "Which chips does the pact leave out?")
     chip = reply.locator(".passage").first.locator(".chip")

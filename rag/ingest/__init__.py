@@ -102,8 +102,12 @@ def parse_text(
     title: str | None = None,
     published: str | None = None,
     limits: IngestLimits | None = None,
+    notes: list[str] | None = None,
 ) -> Document:
-    """One document from its text; `kind` is html, markdown or text."""
+    """One document from its text; `kind` is html, markdown or text.
+
+    Caveats for an indexed document (it was cut to the size cap) go to `notes`.
+    """
     limits = limits or IngestLimits()
     if kind == "html":
         from rag.ingest.html import extract, to_document
@@ -124,10 +128,9 @@ def parse_text(
     if not doc.passages:
         raise UnreadableDocument("no body paragraph found")
     cut = _cap(doc, limits.max_chars)
-    doc = fit_window(doc)
-    if cut:
-        doc.notes = [cut]  # type: ignore[attr-defined]
-    return doc
+    if cut and notes is not None:
+        notes.append(cut)
+    return fit_window(doc)
 
 
 def _cap(doc: Document, max_chars: int) -> str | None:
@@ -159,7 +162,10 @@ def normalise_date(value: str) -> str:
 
 
 def load_document(
-    path: Path, doc_id: str | None = None, limits: IngestLimits | None = None
+    path: Path,
+    doc_id: str | None = None,
+    limits: IngestLimits | None = None,
+    notes: list[str] | None = None,
 ) -> Document:
     """One file as a Document, or UnreadableDocument saying why not."""
     limits = limits or IngestLimits()
@@ -171,7 +177,9 @@ def load_document(
         )
     text = decode(read_bytes(path, limits.max_bytes), html=kind == "html")
     try:
-        return parse_text(text, kind, doc_id or document_id(path), str(path), limits=limits)
+        return parse_text(
+            text, kind, doc_id or document_id(path), str(path), limits=limits, notes=notes
+        )
     except ValueError as exc:  # a page whose own date is not a date
         raise UnreadableDocument(str(exc)) from exc
 
@@ -186,8 +194,9 @@ def collect(
         if not folder.is_dir():
             continue
         for path in _files(folder):
+            notes: list[str] = []
             try:
-                doc = load_document(path, limits=limits)
+                doc = load_document(path, limits=limits, notes=notes)
             except UnreadableDocument as exc:
                 result.skipped.append((str(path), str(exc)))
                 continue
@@ -198,7 +207,7 @@ def collect(
                 )
             seen[doc.id] = str(path)
             result.documents.append(doc)
-            result.notes.extend((str(path), note) for note in getattr(doc, "notes", []))
+            result.notes.extend((str(path), note) for note in notes)
     ids = {d.id for d in extra or []}
     result.documents = [d for d in result.documents if d.id not in ids] + list(extra or [])
     return result
