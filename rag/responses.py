@@ -6,7 +6,12 @@ clients are built against it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from rag.documents import Document
 
 
 class Citation(BaseModel):
@@ -88,4 +93,25 @@ class Health(BaseModel):
         None,
         description="Why the index is unavailable, or why the last reload failed "
         "(the previous index then keeps serving, with status `ok`).",
+    )
+
+
+def document_out(doc: Document) -> DocumentOut:
+    return DocumentOut(
+        id=doc.id,
+        title=doc.title.text if doc.title else None,
+        author=doc.author.text if doc.author else None,
+        affiliation=doc.affiliation.text if doc.affiliation else None,
+        language=doc.language,
+        text=doc.source,
+        sections=[h.text for h in doc.headings],
+        paragraphs=[
+            ParagraphOut(
+                paragraph=p.paragraph, section=p.section, start=p.start, end=p.end, text=p.text
+            )
+            for p in doc.passages
+        ],
+        published=doc.published,
+        source_url=doc.url,
+        site=doc.site,
     )

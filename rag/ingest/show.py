@@ -9,7 +9,7 @@ from rag.documents import Document
 
 def as_json(doc: Document) -> str:
     """One line, exactly the JSON GET /documents/{id} answers with."""
-    from rag.api.routes_documents import document_out
+    from rag.responses import document_out
 
     return json.dumps(document_out(doc).model_dump(mode="json"), ensure_ascii=False)
 
