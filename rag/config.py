@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         "ones are skipped (413 for a PUT).",
     )
     max_document_chars: int = Field(
-        300_000,
+        100_000,
         ge=1000,
         description="Characters of one document that are indexed; the rest of a longer one "
         "(a mis-scraped dump) is left out, with a line saying so. Embedding costs about "
