@@ -83,11 +83,11 @@ class Settings(BaseSettings):
         "ones are skipped (413 for a PUT).",
     )
     max_document_chars: int = Field(
-        100_000,
+        30_000,
         ge=1000,
         description="Characters of one document that are indexed; the rest of a longer one "
-        "(a mis-scraped dump) is left out, with a line saying so. Embedding costs about "
-        "1 s per 2,000 characters on 2 cores (docs/ingestion.md).",
+        "(a mis-scraped dump) is left out, with a line saying so. Embedding time grows "
+        "linearly with it (figures in docs/ingestion.md).",
     )
     user_agent: str = Field(
         "rag-news-ingest/0.1 (+https://example.invalid/bot)",

@@ -49,7 +49,7 @@ class IngestLimits:
     """RAG_MAX_DOCUMENT_BYTES and RAG_MAX_DOCUMENT_CHARS (see rag/config.py)."""
 
     max_bytes: int = 20_000_000
-    max_chars: int = 100_000
+    max_chars: int = 30_000
 
 
 @dataclass
