@@ -38,14 +38,21 @@ def main() -> None:
 @click.option("--model", help="Embedding model name or local path.")
 def index(seeds_dir: Path | None, index_dir: Path | None, model: str | None) -> None:
     """Build the index from the seed documents (unchanged documents are reused)."""
-    from tqdm import tqdm
-
     from rag.embeddings import load_embedder
-    from rag.index.builder import build_index
-    from rag.index.store import IndexStore
 
     settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir, model=model)
     embedder = load_embedder(settings.model)
+    _build(settings, embedder)
+
+
+def _build(settings: Settings, embedder: object) -> None:
+    """`rag index` and `rag ingest`: build with a progress bar, one line per skipped file."""
+    from tqdm import tqdm
+
+    from rag.index.builder import build_index
+    from rag.index.store import IndexStore
+    from rag.ingest import IngestLimits
+
     # One bar over every text the model embeds: paragraphs, sentences, new terms.
     with tqdm(total=0, unit="text", desc="embedding", disable=None) as bar:
 
@@ -60,18 +67,104 @@ def index(seeds_dir: Path | None, index_dir: Path | None, model: str | None) -> 
             exact_search_limit=settings.exact_search_limit,
             on_total=add_to_total,
             on_progress=bar.update,
+            limits=IngestLimits(settings.max_document_bytes, settings.max_document_chars),
         )
+    for path, why in report.skipped:
+        click.echo(f"skipped {path}: {why}", err=True)
+    for path, why in report.notes:
+        click.echo(f"note: {path}: {why}", err=True)
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     if report.unchanged:
         click.echo(
-            f"index is up to date: {report.documents} documents, {report.passages} passages "
-            f"-> {settings.index_dir}/{report.generation}"
+            f"index is up to date: {report.documents} documents, {report.passages} passages"
+            f"{skipped} -> {settings.index_dir}/{report.generation}"
         )
         return
     click.echo(
         f"indexed {report.documents} documents, {report.passages} passages in "
         f"{report.seconds:.1f}s: {len(report.embedded)} embedded, {len(report.reused)} unchanged, "
-        f"{len(report.removed)} removed -> {settings.index_dir}/{report.generation}"
+        f"{len(report.removed)} removed{skipped} -> {settings.index_dir}/{report.generation}"
     )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One GET /documents/{id} object a line.")
+def parse(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Show what would be indexed from PATHS (files or folders), without embedding."""
+    from rag.ingest import IngestLimits, UnreadableDocument, collect, load_document
+    from rag.ingest.show import as_json as to_json
+    from rag.ingest.show import outline
+
+    settings = _settings()
+    limits = IngestLimits(settings.max_document_bytes, settings.max_document_chars)
+    folders = [p for p in paths if p.is_dir()]
+    collected = collect(folders, limits)
+    for path in (p for p in paths if not p.is_dir()):
+        notes: list[str] = []
+        try:
+            collected.documents.append(load_document(path, limits=limits, notes=notes))
+        except UnreadableDocument as exc:
+            collected.skipped.append((str(path), str(exc)))
+        collected.notes.extend((str(path), note) for note in notes)
+    for doc in collected.documents:
+        click.echo(to_json(doc) if as_json else outline(doc) + "\n")
+    for path, why in collected.skipped:
+        click.echo(f"skipped {path}: {why}", err=True)
+    for path, why in collected.notes:
+        click.echo(f"note: {path}: {why}", err=True)
+    click.echo(
+        f"{len(collected.documents)} documents, "
+        f"{sum(len(d.passages) for d in collected.documents)} paragraphs, "
+        f"{len(collected.skipped)} skipped",
+        err=True,
+    )
+
+
+@main.command()
+@click.option("--feed", help="RSS or Atom feed URL.")
+@click.option("--sitemap", help="Sitemap URL (urlset or sitemapindex).")
+@click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), help="Source folder.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--model", help="Embedding model name or local path.")
+def ingest(
+    feed: str | None,
+    sitemap: str | None,
+    seeds_dir: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+) -> None:
+    """Fetch a feed's or sitemap's new and changed pages, then index them."""
+    from rag.embeddings import load_embedder
+    from rag.ingest import IngestLimits
+    from rag.ingest.feeds import ingest as run_ingest
+    from rag.ingest.fetch import Fetcher, FetchError
+    from rag.ingest.sources import SourceStore
+
+    if (feed is None) == (sitemap is None):
+        raise click.UsageError("give exactly one of --feed URL or --sitemap URL")
+    url = feed or sitemap
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter("an http:// or https:// URL", param_hint="--feed/--sitemap")
+    settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir, model=model)
+    fetcher = Fetcher(settings.user_agent, settings.fetch_timeout, settings.fetch_interval)
+    limits = IngestLimits(settings.max_document_bytes, settings.max_document_chars)
+    try:
+        report = run_ingest(
+            url,
+            "feed" if feed else "sitemap",
+            SourceStore(settings.index_dir),
+            fetcher,
+            limits,
+            say=lambda line: click.echo(line, err=True),
+        )
+    except FetchError as exc:
+        raise RagError(f"{url}: {exc}") from exc
+    click.echo(
+        f"{url}: {report.entries} entries, {len(report.fetched)} new or changed, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped"
+    )
+    _build(settings, load_embedder(settings.model))
 
 
 @main.command()

@@ -14,7 +14,9 @@ DEFAULT_MODEL = "multilingual-e5-small"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
-    seeds_dir: Path = Field(Path("seeds"), description="Folder of source documents (.txt, .md).")
+    seeds_dir: Path = Field(
+        Path("seeds"), description="Folder of source documents (.txt, .md, .html, .htm)."
+    )
     index_dir: Path = Field(Path("index"), description="Folder holding the built index.")
     model: str = Field(
         DEFAULT_MODEL,
@@ -41,7 +43,9 @@ class Settings(BaseSettings):
     )
     api_key: str | None = Field(None, description="When set, /ask requires header X-API-Key.")
     admin_key: str | None = Field(
-        None, description="When set, POST /admin/reload accepts it in header X-Admin-Key."
+        None,
+        description="When set, POST /admin/reload, PUT and DELETE /documents/{id} accept it "
+        "in header X-Admin-Key; unset, they are off.",
     )
     trust_proxy: bool = Field(
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
@@ -69,6 +73,34 @@ class Settings(BaseSettings):
         20_000,
         ge=0,
         description="Up to this many passages the vector index is exact (flat); beyond, HNSW.",
+    )
+
+    # -- ingestion (rag/ingest/, README "Adding documents") -----------------------
+    max_document_bytes: int = Field(
+        20_000_000,
+        ge=1024,
+        description="Largest file or page read, and largest PUT /documents body; bigger "
+        "ones are skipped (413 for a PUT).",
+    )
+    max_document_chars: int = Field(
+        30_000,
+        ge=1000,
+        description="Characters of one document that are indexed; the rest of a longer one "
+        "(a mis-scraped dump) is left out, with a line saying so. Embedding time grows "
+        "linearly with it (figures in docs/ingestion.md).",
+    )
+    user_agent: str = Field(
+        "rag-news-ingest/0.1 (+https://example.invalid/bot)",
+        description="User-Agent of `rag ingest` requests; robots.txt rules for it apply.",
+    )
+    fetch_timeout: float = Field(
+        15.0, gt=0, description="Seconds before one `rag ingest` request gives up."
+    )
+    fetch_interval: float = Field(
+        1.0,
+        ge=0,
+        description="Least seconds between two `rag ingest` requests to one host "
+        "(a robots.txt Crawl-delay, when longer, wins).",
     )
 
     @field_validator("cors_origins", mode="before")

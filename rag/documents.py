@@ -42,10 +42,17 @@ class Document:
     affiliation: Span | None = None
     headings: list[Span] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
+    # Known for HTML pages, feed entries and documents pushed by a CMS.
+    url: str | None = None  # the original page
+    published: str | None = None  # ISO 8601 date
+    site: str | None = None
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.source)
+        # Metadata joins the hash only when present, so plain files keep their old hash
+        # (and their vectors) while a changed date or URL still rewrites the document.
+        extra = [v for v in (self.url, self.published, self.site) if v]
+        return content_hash(self.source + "\x00" + "\x00".join(extra) if extra else self.source)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,6 +72,9 @@ class Document:
             affiliation=span(data.get("affiliation")),
             headings=[Span(**h) for h in data.get("headings", [])],
             passages=[Passage(**p) for p in data.get("passages", [])],
+            url=data.get("url"),
+            published=data.get("published"),
+            site=data.get("site"),
         )
 
 

@@ -6,7 +6,12 @@ clients are built against it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from rag.documents import Document
 
 
 class Citation(BaseModel):
@@ -21,6 +26,9 @@ class Citation(BaseModel):
     start: int = Field(description="Offset into the document source text.")
     end: int = Field(description="`source[start:end]` is the cited text, verbatim.")
     url: str = Field(description="Opens the source with this paragraph highlighted.")
+    published: str | None = Field(
+        None, description="The document's publication date (ISO 8601), or null when unknown."
+    )
 
 
 class PassageHit(BaseModel):
@@ -70,6 +78,9 @@ class DocumentOut(BaseModel):
     text: str = Field(description="The full source text the citation offsets index into.")
     sections: list[str]
     paragraphs: list[ParagraphOut]
+    published: str | None = Field(None, description="Publication date (ISO 8601), if known.")
+    source_url: str | None = Field(None, description="The original page, if known.")
+    site: str | None = Field(None, description="The publisher's site name, if known.")
 
 
 class Health(BaseModel):
@@ -82,4 +93,25 @@ class Health(BaseModel):
         None,
         description="Why the index is unavailable, or why the last reload failed "
         "(the previous index then keeps serving, with status `ok`).",
+    )
+
+
+def document_out(doc: Document) -> DocumentOut:
+    return DocumentOut(
+        id=doc.id,
+        title=doc.title.text if doc.title else None,
+        author=doc.author.text if doc.author else None,
+        affiliation=doc.affiliation.text if doc.affiliation else None,
+        language=doc.language,
+        text=doc.source,
+        sections=[h.text for h in doc.headings],
+        paragraphs=[
+            ParagraphOut(
+                paragraph=p.paragraph, section=p.section, start=p.start, end=p.end, text=p.text
+            )
+            for p in doc.passages
+        ],
+        published=doc.published,
+        source_url=doc.url,
+        site=doc.site,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
@@ -19,6 +20,9 @@ from rag.embeddings import Embedder, canonical_model_name, load_embedder
 from rag.embeddings.batching import MicroBatcher
 from rag.errors import DocumentNotFoundError, IndexMissingError, RagError
 from rag.index.store import IndexStore, LoadedIndex
+
+if TYPE_CHECKING:
+    from rag.index.update import UpdateReport
 from rag.query.analyse import analyse
 from rag.query.decide import decide
 from rag.query.embed import QueryEmbedder
@@ -65,6 +69,7 @@ class QAService:
             else None
         )
         self.query_embedder = QueryEmbedder(self.embedder, self._batcher)
+        self._query_memo: Embedder | None = None  # document updates' embedder, made on use
 
     # -- index lifecycle -------------------------------------------------------
 
@@ -183,6 +188,52 @@ class QAService:
         if doc is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return doc
+
+    # -- document updates (the CMS API; rag/index/update.py) -----------------------
+
+    def put_document(
+        self,
+        doc_id: str,
+        body: str,
+        kind: str,
+        url: str | None = None,
+        title: str | None = None,
+        published: str | None = None,
+    ) -> UpdateReport:
+        """Upsert one document, embedding only it, then serve the new generation.
+
+        Raises UnreadableDocument or ValueError (a bad body or date) before
+        anything is written.
+        """
+        from rag.index.update import upsert_document
+        from rag.ingest import IngestLimits, parse_text
+
+        limits = IngestLimits(self.settings.max_document_bytes, self.settings.max_document_chars)
+        doc = parse_text(body, kind, doc_id, f"api:{doc_id}", url, title, published, limits)
+        source = {"kind": kind, "body": body, "url": url, "title": title, "published": published}
+        report = upsert_document(
+            self.store, self._writer(), doc, source, self.settings.exact_search_limit
+        )
+        self.reload()
+        return report
+
+    def delete_document(self, doc_id: str) -> UpdateReport:
+        """Remove one document from the index, then serve the new generation."""
+        from rag.index.update import delete_document
+
+        report = delete_document(
+            self.store, self._writer(), doc_id, self.settings.exact_search_limit
+        )
+        self.reload()
+        return report
+
+    def _writer(self) -> Embedder:
+        from rag.index.update import QueryMemo
+
+        with self._reload_lock:
+            if self._query_memo is None:
+                self._query_memo = QueryMemo(self.embedder)
+            return self._query_memo
 
     def health(self) -> Health:
         snapshot = self._snapshot

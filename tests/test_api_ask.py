@@ -16,7 +16,10 @@ OUT_OF_SCOPE = "What is the capital of Brazil?"
 
 TOP_LEVEL = {"question", "language", "answer", "passages", "took_ms"}
 PASSAGE = {"rank", "score", "text", "highlight", "citation"}
-CITATION = {"id", "document", "title", "author", "section", "paragraph", "start", "end", "url"}
+CITATION = {
+    *("id", "document", "title", "author", "section", "paragraph", "start", "end", "url"),
+    "published",
+}
 
 
 def ask(client: TestClient, question: str, top_k: int = 3) -> dict:

@@ -21,6 +21,7 @@ more, for `make soak` (marker `soak`).
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -96,8 +97,13 @@ SCHEMA_CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(corpus_dir: Path, index_dir: Path, embedder: Embedder) -> Iterator[FastAPI]:
-    limits = fuzz_settings(seeds_dir=corpus_dir, index_dir=index_dir)
+def fuzz_app(
+    corpus_dir: Path, index_dir: Path, embedder: Embedder, tmp_path_factory
+) -> Iterator[FastAPI]:
+    # A copy: with the admin key, generated PUT and DELETE /documents calls really write.
+    index = tmp_path_factory.mktemp("fuzz-index") / "index"
+    shutil.copytree(index_dir, index)
+    limits = fuzz_settings(seeds_dir=corpus_dir, index_dir=index)
     service = QAService(limits, embedder=embedder)  # private: the admin reload may swap it
     service.load()
     yield create_app(limits, service=service)

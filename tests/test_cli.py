@@ -39,6 +39,7 @@ CITATION_KEYS = {
     "start",
     "end",
     "url",
+    "published",
 }
 
 

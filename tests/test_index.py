@@ -26,7 +26,7 @@ from helpers import (
 )
 
 import rag.index.builder
-import rag.ingest
+import rag.ingest.plain
 from rag.documents import content_hash
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
 from rag.index.builder import passage_embedding_text
@@ -199,7 +199,7 @@ def test_changed_parsing_rules_reembed_unchanged_files(
 ):
     # Same files, but new ingestion rules split them differently (here: no line
     # is short enough to be a heading). Reusing the old vectors would misalign.
-    monkeypatch.setattr(rag.ingest, "MAX_SHORT_WORDS", 0)
+    monkeypatch.setattr(rag.ingest.plain, "MAX_SHORT_WORDS", 0)
     report = build(seeds, built, HashEmbedder())
     assert sorted(report.embedded) == ["chip-pact", "putin-beijing", "rivers"]
     assert answers(built, HashEmbedder()) == fresh_answers(tmp_path, seeds)
@@ -244,7 +244,7 @@ from pathlib import Path
 
 import rag.embeddings
 import rag.index.builder
-import rag.ingest
+import rag.ingest.plain
 from helpers import HashEmbedder
 
 mode, seeds, index, marker = sys.argv[1:5]

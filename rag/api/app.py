@@ -31,6 +31,7 @@ from rag.api.routes_ask import ask_router
 from rag.api.routes_documents import router as documents_router
 from rag.api.routes_meta import router as meta_router
 from rag.api.routes_static import STATIC_DIR, StaticAssets, docs_router, static_router
+from rag.api.routes_updates import router as updates_router
 from rag.config import Settings
 from rag.errors import RagError
 from rag.service import QAService
@@ -71,6 +72,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(ask_router(settings))
     app.include_router(documents_router)
+    app.include_router(updates_router)
     app.include_router(meta_router)
     app.include_router(static_router(StaticAssets.load(static_dir or STATIC_DIR)))
     app.include_router(docs_router(app))
@@ -78,7 +80,11 @@ def create_app(
     # Added innermost first: CORS ends up outermost but for HEAD handling, so every
     # answer, even a 413 or a 500, carries the CORS and security headers a browser
     # needs to read it.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        document_max_bytes=settings.max_document_bytes if settings.admin_key else None,
+    )
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:

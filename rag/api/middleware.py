@@ -53,18 +53,31 @@ class _TrackedSend:
 class BodySizeLimitMiddleware:
     """413 for a body over `max_bytes`: by its Content-Length, or counted as it streams."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, document_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # PUT /documents/{id} carries a whole article page, far over a question's limit.
+        self.document_max_bytes = document_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if (
+            self.document_max_bytes is not None
+            and scope.get("method") == "PUT"
+            and scope.get("path", "").startswith("/documents/")
+        ):
+            limit = self.document_max_bytes
+        else:
+            limit = self.max_bytes
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > limit:
             # Refuse before reading a byte of it.
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
             return
 
         # A chunked body has no Content-Length: count what actually arrives.
@@ -75,8 +88,8 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         tracked = _TrackedSend(send)
@@ -87,10 +100,10 @@ class BodySizeLimitMiddleware:
             # that let it escape.
             if tracked.started:
                 raise
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = BodyTooLarge(self.max_bytes).detail
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = BodyTooLarge(limit).detail
         await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send)
 
 

@@ -33,6 +33,7 @@ nav{font:.9rem/1.5 system-ui,sans-serif;margin-bottom:2.5rem}
 a{color:var(--accent)}
 h1{font-size:1.9rem;line-height:1.4;margin:0 0 .75rem}
 h2{font-size:1.3rem;line-height:1.5;margin:2.75rem 0 1rem}
+.provenance{color:var(--muted);margin:-2rem 0 2.5rem;font-size:.9rem}\
 .byline{color:var(--muted);margin:0 0 2.5rem;padding-bottom:1.25rem;\
 border-bottom:1px solid var(--rule)}
 .author{color:var(--fg);font-weight:600}
@@ -102,6 +103,28 @@ def _heading(span: Span, number: int) -> str:
     return f'<h2 id="s{number}">{escape(span.text)}</h2>\n'
 
 
+def _provenance(doc: Document) -> str:
+    """The publication date, the site and a link to the original page, when known."""
+    items = []
+    if doc.published:
+        items.append(
+            f'<time class="published" datetime="{escape(doc.published)}">'
+            f"{escape(doc.published[:10])}</time>"
+        )
+    if doc.site:
+        items.append(f'<span class="site">{escape(doc.site)}</span>')
+    if doc.url and doc.url.startswith(("http://", "https://")):
+        label = _ORIGINAL.get(doc.language, _ORIGINAL["en"])
+        items.append(
+            f'<a class="original" href="{escape(doc.url)}" rel="noopener noreferrer">'
+            f"{escape(label)}</a>"
+        )
+    return f'<p class="provenance">{" · ".join(items)}</p>\n' if items else ""
+
+
+_ORIGINAL = {"ar": "المصدر الأصلي", "en": "Original article"}
+
+
 def document_page(doc: Document) -> str:
     """The readable page for one document: title, byline, sections, anchored paragraphs."""
     labels = _LABELS.get(doc.language, _LABELS["en"])
@@ -116,6 +139,7 @@ def document_page(doc: Document) -> str:
         byline.append(f'<span class="affiliation">{escape(doc.affiliation.text)}</span>')
     if byline:
         parts.append(f'<p class="byline">{" · ".join(byline)}</p>\n')
+    parts.append(_provenance(doc))
     parts.append("</header>\n")
 
     # Headings and paragraphs in source order: a heading precedes the paragraphs under it.

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rag.api.deps import ServiceDep
 from rag.api.models import ErrorOut
 from rag.api.pages import PAGE_HEADERS, document_list_page, document_page
-from rag.documents import Document
-from rag.responses import DocumentOut, DocumentSummary, ParagraphOut
+
+# document_out lives with the response models, so `rag parse --json` needs no web stack.
+from rag.responses import DocumentOut, DocumentSummary, document_out
 
 router = APIRouter(tags=["documents"], responses={503: {"model": ErrorOut}})
 
@@ -42,24 +43,6 @@ def prefers_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     html = _quality(accept, "text/html")
     return html > 0 and html > _quality(accept, "application/json")
-
-
-def document_out(doc: Document) -> DocumentOut:
-    return DocumentOut(
-        id=doc.id,
-        title=doc.title.text if doc.title else None,
-        author=doc.author.text if doc.author else None,
-        affiliation=doc.affiliation.text if doc.affiliation else None,
-        language=doc.language,
-        text=doc.source,
-        sections=[h.text for h in doc.headings],
-        paragraphs=[
-            ParagraphOut(
-                paragraph=p.paragraph, section=p.section, start=p.start, end=p.end, text=p.text
-            )
-            for p in doc.passages
-        ],
-    )
 
 
 # The response representation depends on Accept, so caches must key on it.

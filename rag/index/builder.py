@@ -28,7 +28,8 @@ from rag.index.store import (
 )
 from rag.index.terms import TermTable
 from rag.index.vectors import EXACT_SEARCH_LIMIT, build_vector_index, index_kind, write_vector_index
-from rag.ingest import discover, document_id, load_document
+from rag.ingest import IngestLimits
+from rag.ingest.sources import collect_all
 from rag.text.sentences import split_sentences
 
 EMBED_BATCH = 32
@@ -50,6 +51,8 @@ class BuildReport:
     seconds: float = 0.0
     generation: str = ""
     unchanged: bool = False  # nothing to do: the current generation was kept
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not indexed
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (file, caveat): indexed
 
 
 def passage_embedding_text(doc: Document, passage: Passage) -> str:
@@ -95,27 +98,33 @@ def build_index(
     exact_search_limit: int = EXACT_SEARCH_LIMIT,
     on_total: Callable[[int], None] | None = None,
     on_progress: Progress | None = None,
+    limits: IngestLimits | None = None,
 ) -> BuildReport:
     """Write a new index generation for every document in `seeds_dir`.
+
+    Documents pushed by the API or fetched from feeds (kept under the index
+    folder, `rag.ingest.sources`) are indexed too. Unreadable files are
+    skipped and listed in `report.skipped`.
 
     Progress: `on_total(n)` adds n texts to embed (once per phase: paragraphs and
     sentences, then new corpus terms); `on_progress(n)` reports n embedded.
     """
     started = time.perf_counter()
-    paths = discover(seeds_dir)
-    if not paths:
-        raise RagError(f"no .txt or .md documents in {seeds_dir}/; add articles there first")
-    ids = [document_id(p) for p in paths]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise RagError(f"two seed files map to the same document id: {', '.join(duplicates)}")
-
     model = canonical_model_name(embedder.name)
     with store.lock():
+        collected = collect_all(seeds_dir, store.root, limits)
+        if not collected.documents:
+            skipped = f" ({len(collected.skipped)} unreadable)" if collected.skipped else ""
+            raise RagError(
+                f"no .txt or .md documents (nor .html) in {seeds_dir}/{skipped}; "
+                "add articles there first"
+            )
         previous = _reusable(store, model)
         # Grouped by language, so that each language's passages are one row range.
-        documents = sorted((load_document(p) for p in paths), key=lambda d: (d.language, d.id))
-        report = BuildReport(documents=len(documents))
+        documents = sorted(collected.documents, key=lambda d: (d.language, d.id))
+        report = BuildReport(
+            documents=len(documents), skipped=collected.skipped, notes=collected.notes
+        )
         old_entries = previous.manifest["documents"] if previous else {}
         report.removed = sorted(set(old_entries) - {d.id for d in documents})
         keys = {d.id: embedding_key(d) for d in documents}

@@ -72,6 +72,7 @@ def citation_for(doc: Document, passage: Passage) -> Citation:
         start=passage.start,
         end=passage.end,
         url=f"/documents/{doc.id}#p{passage.paragraph}",
+        published=doc.published,
     )
 
 

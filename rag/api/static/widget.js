@@ -394,6 +394,7 @@
     ".chip-section { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }",
     ".chip-para { white-space: nowrap; flex: none; font-weight: 700; color: var(--accent-text); }",
     ".chip-sep { color: var(--sep); flex: none; }",
+    ".chip-date { white-space: nowrap; flex: none; }",
     ".passage-text { margin: 0; font-size: 14px; line-height: 1.7; color: var(--body); overflow-wrap: anywhere; white-space: pre-line; }",
     ".passage-text:lang(ar) { font-size: 15px; line-height: 1.95; }",
     "mark { background: var(--mark); color: var(--mark-ink); padding: 1px 2px; border-radius: 3px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }",
@@ -920,7 +921,14 @@
     if (c.section) parts.push(String(c.section));
     if (c.paragraph) parts.push(t("paragraphLong", { n: c.paragraph }));
     else if (citationPlace(c)) parts.push(citationPlace(c));
+    if (publishedDate(c)) parts.push(publishedDate(c));
     return parts.join(" · ") || String(c.id || "");
+  }
+
+  /** The citation's publication day, "2024-05-14", or "" when unknown or malformed. */
+  function publishedDate(c) {
+    var m = /^(\d{4}-\d{2}-\d{2})/.exec(typeof c.published === "string" ? c.published : "");
+    return m ? m[1] : "";
   }
 
   /** Where in the document a citation points: "¶ 12", or the byline for "who wrote this?". */
@@ -959,6 +967,11 @@
     if (section && citationPlace(c)) meta.appendChild(h("span", { class: "chip-sep", "aria-hidden": "true" }, "·"));
     var where = citationPlace(c);
     if (where) meta.appendChild(h("span", { class: "chip-para", dir: CHROME_DIR, lang: LANG }, where));
+    var date = publishedDate(c);
+    if (date) {
+      if (meta.childNodes.length) meta.appendChild(h("span", { class: "chip-sep", "aria-hidden": "true" }, "·"));
+      meta.appendChild(h("time", { class: "chip-date", datetime: date, dir: "ltr" }, date));
+    }
     var body = h("span", { class: "chip-body" }, [
       title ? setDir(h("span", { class: "chip-title" }, title), title) : null,
       meta.childNodes.length ? meta : null,

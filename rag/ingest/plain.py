@@ -1,4 +1,4 @@
-"""Turn a scraped article into metadata and citable passages.
+"""Turn a scraped plain-text or Markdown article into metadata and citable passages.
 
 Scraped news pages share one shape: a breadcrumb, a title, body paragraphs
 (some bulleted) under short headings, an author byline with an affiliation,
@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from rag.documents import Document, Passage, Span
 from rag.text.language import detect_language
-
-SUPPORTED_SUFFIXES = (".txt", ".md")
 
 # A line that is a heading, title or byline is short and does not end like a sentence.
 MAX_SHORT_WORDS = 12
@@ -94,25 +91,12 @@ class _Line:
     kind: str = "text"  # text | bullet | heading (markdown) | boilerplate
 
 
-def document_id(path: Path) -> str:
-    """`putin-beijing.ar.txt` -> `putin-beijing`: the name up to its first dot."""
-    return path.name.split(".", 1)[0]
-
-
-def discover(seeds_dir: Path) -> list[Path]:
-    """Every supported document under `seeds_dir`, in a stable order."""
-    return sorted(
-        p for p in seeds_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-    )
-
-
-def load_document(path: Path, doc_id: str | None = None) -> Document:
-    source = path.read_text(encoding="utf-8")
-    return parse_document(source, doc_id or document_id(path), path=str(path))
-
-
-def parse_document(source: str, doc_id: str, path: str = "") -> Document:
-    markdown = path.lower().endswith(".md")
+def parse_document(
+    source: str, doc_id: str, path: str = "", markdown: bool | None = None
+) -> Document:
+    """`markdown` defaults to whether `path` ends in .md."""
+    if markdown is None:
+        markdown = path.lower().endswith(".md")
     lines = _split_lines(source, markdown)
     lines = _drop_boilerplate(lines)
     doc = Document(id=doc_id, path=path, language=detect_language(source), source=source)
