@@ -66,7 +66,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.limiter = RateLimiter(settings.rate_limit)
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
 
     install_error_handlers(app)
     app.include_router(ask_router(settings))
