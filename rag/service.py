@@ -56,6 +56,7 @@ class QAService:
         self.intents = QuestionIntents(self.embedder)
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
+        self._failed_generation: str | None = None  # what CURRENT named when a poll failed
         self._reload_lock = threading.Lock()
         # Keyed by (index generation, normalised question, top_k, document, retrieval config).
         self._answers: LRUCache[AskResponse] = LRUCache(settings.cache_size)
@@ -100,6 +101,25 @@ class QAService:
             # Old keys can no longer match (the generation is in the key); this frees them.
             self._answers.clear()
             return index.generation
+
+    def reload_if_changed(self) -> str | None:
+        """Reload when CURRENT names another generation than the one served.
+
+        The new generation, or None when nothing changed. A generation that
+        failed to load is not retried until CURRENT changes again (the old one
+        keeps serving, and /health says why).
+        """
+        name = self.store.current_name()
+        snapshot = self._snapshot
+        if name is None or name == self._failed_generation:
+            return None
+        if snapshot is not None and name == snapshot.index.generation:
+            return None
+        try:
+            return self.reload()
+        except RagError:
+            self._failed_generation = name
+            raise
 
     def use_retrieval(self, config: RetrievalConfig) -> None:
         """Switch the retrieval rule (the eval compares modes on one loaded index)."""

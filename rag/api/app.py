@@ -31,6 +31,7 @@ from rag.api.routes_ask import ask_router
 from rag.api.routes_documents import router as documents_router
 from rag.api.routes_meta import router as meta_router
 from rag.api.routes_static import STATIC_DIR, StaticAssets, docs_router, static_router
+from rag.api.watcher import watch_index
 from rag.config import Settings
 from rag.errors import RagError
 from rag.service import QAService
@@ -120,7 +121,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.warning("no usable index, /ask will answer 503: %s", health.detail)
     try:
         with _reload_on_sighup(service):
-            yield
+            async with watch_index(service, settings.index_poll_seconds):
+                yield
     finally:
         # A service passed in by the caller (tests share one) is the caller's to close.
         if owned:
