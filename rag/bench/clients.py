@@ -16,6 +16,7 @@ CPU on the two cores the server also needs.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -141,7 +142,12 @@ def clients(
                     else:
                         _timed_http(calls[kind], question, samples[kind])
         keep_alive.close()
-    result: dict = {"rounds": rounds, "per_round": per_round}
+    result: dict = {
+        "rounds": rounds,
+        "per_round": per_round,
+        # The server inherits it; rag/threads.py sets PASSIVE unless it was set.
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+    }
     for kind, s in samples.items():
         result[kind] = {
             "client": summary(s["client"]),
@@ -161,7 +167,7 @@ def render_clients(c: dict) -> str:
     """The section's table and the two ratios against the 1.3x target."""
     lines = [
         f"\n== clients at concurrency 1 (p50 ms; {c['rounds']} interleaved rounds of "
-        f"{c['per_round']})",
+        f"{c['per_round']}; OMP_WAIT_POLICY={c.get('omp_wait_policy')})",
         f"{'client':<16}{'client p50':>12}{'client p99':>12}{'server took p50':>17}{'errors':>8}",
     ]
     for kind in KINDS:
