@@ -14,11 +14,13 @@ thread owns a core. On two cores any other runnable thread (the event loop
 accepting and closing connections, a request thread, a neighbour process)
 deschedules one team thread, and its partner then spins away the rest of its
 time slice at the next barrier. Measured with `make bench`'s clients section
-on the 2-core machine while other work kept it busy (load average 11-13),
-p50 of `QAService.ask` was 629 ms with the default policy and 51 ms with
-OMP_WAIT_POLICY=PASSIVE (one OpenMP thread: 86 ms); over HTTP the server's
-own `took_ms` fell from 571 (keep-alive) and 648 (new connection) to 54
-and 55 ms. So a serving process makes its team threads sleep at barriers.
+on the 2-core machine while other jobs kept it busy (load average 11-13;
+the bench at nice -15), p50 of `QAService.ask` was 629 ms with the default
+policy and 51 ms with OMP_WAIT_POLICY=PASSIVE (one OpenMP thread: 86 ms;
+GOMP_SPINCOUNT=1000: 115 ms); over HTTP the server's own `took_ms` fell from
+571 (keep-alive) and 648 (new connection) to 54 and 55 ms, client p50 57 ms
+for both, 1.13x in-process. So a serving process makes its team threads
+sleep at barriers.
 libgomp reads the variable once, when the library loads: it must be set
 before the engine (or FAISS) is first loaded, and an operator's own value wins.
 """
