@@ -109,7 +109,13 @@ class QAService:
         failed to load is not retried until CURRENT changes again (the old one
         keeps serving, and /health says why).
         """
-        name = self.store.current_name()
+        try:
+            name = self.store.current_name()
+        except RagError as exc:
+            # An unreadable CURRENT (an operator writing it in place): keep serving, say
+            # why in /health, and look again on the next tick.
+            self._load_error = f"reload failed: {exc}"
+            return None
         snapshot = self._snapshot
         if name is None or name == self._failed_generation:
             return None

@@ -54,3 +54,13 @@ def test_a_broken_new_generation_is_tried_once_and_the_old_keeps_serving(built) 
 def test_current_name_reads_the_pointer_without_loading(built) -> None:
     _, index, _ = built
     assert IndexStore(index).current_name() == IndexStore(index).current_path().name
+
+
+def test_an_unreadable_current_is_reported_and_looked_at_again(built) -> None:
+    seeds, index, embedder = built
+    service = service_for(index, embedder)
+    (index / "CURRENT").write_text("\n", encoding="utf-8")  # half-written by hand
+    assert service.reload_if_changed() is None
+    assert "reload failed" in service.health().detail
+    generation = rebuild(seeds, index, embedder)
+    assert service.reload_if_changed() == generation
