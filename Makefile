@@ -27,6 +27,7 @@ run: index serve
 
 test: $(STAMP)
 	scripts/ensure-chromium
+	scripts/ensure-redis
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP) index

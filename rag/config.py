@@ -103,6 +103,27 @@ class Settings(BaseSettings):
         "(a robots.txt Crawl-delay, when longer, wins).",
     )
 
+    # -- several replicas (docs/deploy.md) --
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit windows are counted: memory:// (this process) or "
+        "redis://host:port, shared by every replica. If Redis is unreachable a replica "
+        "counts on its own until it is back.",
+    )
+    index_poll_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="How often `rag serve` checks whether the index's CURRENT changed and "
+        "reloads it (so replicas on a shared index follow a rebuild). 0 turns it off.",
+    )
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        from rag.api.ratelimit import check_storage_uri
+
+        return check_storage_uri(value)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

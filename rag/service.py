@@ -30,7 +30,7 @@ from rag.query.intents import QuestionIntents
 from rag.query.present import present
 from rag.query.retrieve import RetrievalConfig, Retriever
 from rag.responses import AskResponse, DocumentSummary, Health
-from rag.threads import single_threaded_blas
+from rag.threads import passive_openmp, single_threaded_blas
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class QAService:
         # Per-request numpy work is tiny; BLAS threads would only wait for cores
         # the embedding engine is using (see rag/threads.py for the figures).
         single_threaded_blas()
+        # Before the engine loads: its OpenMP threads must sleep, not spin, at barriers
+        # while the event loop and request threads share the cores (rag/threads.py).
+        passive_openmp()
         self.embedder = embedder or load_embedder(settings.model)
         self.model = canonical_model_name(self.embedder.name)
         self.store = IndexStore(settings.index_dir)
@@ -57,6 +60,7 @@ class QAService:
         self.intents = QuestionIntents(self.embedder)
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
+        self._failed_generation: str | None = None  # what CURRENT named when a poll failed
         self._reload_lock = threading.Lock()
         # Keyed by (index generation, normalised question, top_k, document, retrieval config).
         self._answers: LRUCache[AskResponse] = LRUCache(settings.cache_size)
@@ -102,6 +106,31 @@ class QAService:
             # Old keys can no longer match (the generation is in the key); this frees them.
             self._answers.clear()
             return index.generation
+
+    def reload_if_changed(self) -> str | None:
+        """Reload when CURRENT names another generation than the one served.
+
+        The new generation, or None when nothing changed. A generation that
+        failed to load is not retried until CURRENT changes again (the old one
+        keeps serving, and /health says why).
+        """
+        try:
+            name = self.store.current_name()
+        except RagError as exc:
+            # An unreadable CURRENT (an operator writing it in place): keep serving, say
+            # why in /health, and look again on the next tick.
+            self._load_error = f"reload failed: {exc}"
+            return None
+        snapshot = self._snapshot
+        if name is None or name == self._failed_generation:
+            return None
+        if snapshot is not None and name == snapshot.index.generation:
+            return None
+        try:
+            return self.reload()
+        except RagError:
+            self._failed_generation = name
+            raise
 
     def use_retrieval(self, config: RetrievalConfig) -> None:
         """Switch the retrieval rule (the eval compares modes on one loaded index)."""

@@ -32,6 +32,7 @@ from rag.api.routes_documents import router as documents_router
 from rag.api.routes_meta import router as meta_router
 from rag.api.routes_static import STATIC_DIR, StaticAssets, docs_router, static_router
 from rag.api.routes_updates import router as updates_router
+from rag.api.watcher import watch_index
 from rag.config import Settings
 from rag.errors import RagError
 from rag.service import QAService
@@ -67,7 +68,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.limiter = RateLimiter(settings.rate_limit)
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
 
     install_error_handlers(app)
     app.include_router(ask_router(settings))
@@ -126,7 +127,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.warning("no usable index, /ask will answer 503: %s", health.detail)
     try:
         with _reload_on_sighup(service):
-            yield
+            async with watch_index(service, settings.index_poll_seconds):
+                yield
     finally:
         # A service passed in by the caller (tests share one) is the caller's to close.
         if owned:

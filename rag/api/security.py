@@ -58,7 +58,7 @@ async def enforce_rate_limit(
     limiter: Annotated[RateLimiter, Depends(get_limiter)],
 ) -> None:
     """429 with Retry-After once a client exceeds RAG_RATE_LIMIT requests per minute."""
-    wait = limiter.acquire(client_ip(request, settings.trust_proxy))
+    wait = await limiter.acquire(client_ip(request, settings.trust_proxy))
     if wait is not None:
         raise HTTPException(
             429,

@@ -12,7 +12,7 @@ from rag.bench.common import QuestionSource, machine
 from rag.config import Settings
 from rag.service import QAService
 
-SECTIONS = ("floor", "concurrency", "http", "indexing", "scaling")
+SECTIONS = ("floor", "clients", "concurrency", "http", "indexing", "scaling")
 LEVELS = (1, 4, 16)  # the concurrency levels of the issue
 
 
@@ -81,6 +81,17 @@ def main(argv: list[str] | None = None) -> None:
 
         print("floor ...", flush=True)
         results["floor"] = floor(service, questions, n=100 if args.quick else 200)
+    if "clients" not in skip:
+        from rag.bench.clients import clients
+
+        print("clients: new connection vs keep-alive vs in process ...", flush=True)
+        results["clients"] = clients(
+            service,
+            settings.index_dir,
+            args.out / "server-clients.log",
+            questions,
+            rounds=4 if args.quick else 10,
+        )
     if "http" not in skip:
         print("HTTP ...", flush=True)
         results["http"] = run_http(service, questions, args.quick, args.out)

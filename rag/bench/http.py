@@ -50,10 +50,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def server(index_dir: Path, log_path: Path) -> Iterator[tuple[int, float, int]]:
+def server(
+    index_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[int, float, int]]:
     """Start `rag serve`; yield (port, seconds until /health answered "ok", pid)."""
     port = free_port()
-    env = dict(os.environ, RAG_RATE_LIMIT="0", RAG_INDEX_DIR=str(index_dir))
+    env = dict(os.environ, RAG_RATE_LIMIT="0", RAG_INDEX_DIR=str(index_dir), **(extra_env or {}))
     env.pop("RAG_API_KEY", None)
     command = [sys.executable, "-c", "from rag.cli import main; main()", "serve"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--index", str(index_dir)]

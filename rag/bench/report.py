@@ -91,6 +91,10 @@ def render(results: dict) -> str:
                 rows,
             )
         )
+    if results.get("clients"):
+        from rag.bench.clients import render_clients
+
+        parts.append(render_clients(results["clients"]))
     h = results.get("http")
     if h and "levels" in h:
         rows = [

@@ -32,6 +32,7 @@ from rag.documents import Document, Passage
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
 from rag.index.bm25 import BM25Index
 from rag.index.calibration import Calibration
+from rag.index.leases import leased, prune
 from rag.index.terms import TermTable
 from rag.index.vectors import read_vector_index
 
@@ -201,6 +202,11 @@ class IndexStore:
         if not name or "/" in name or name.startswith("."):
             raise IndexCorruptError(f"{pointer} is damaged; rebuild with `rag index`")
         return self.root / name
+
+    def current_name(self) -> str | None:
+        """The generation CURRENT names, without loading it (a cheap poll)."""
+        path = self.current_path()
+        return path.name if path is not None else None
 
     def read_manifest(self) -> dict | None:
         path = self.current_path()
@@ -384,6 +390,10 @@ class IndexStore:
         # else is older, or an orphan of a build killed before the swap. Names
         # are not a reliable age order (two builds in one second differ only by
         # a random suffix), so the pointer decides, not sorting.
+        # A generation that a replica leased (rag/index/leases.py) stays too: replicas
+        # on a shared index folder move to a new generation each at its own moment.
+        keep = keep | leased(self.root)
         for old in self.root.glob("gen-*"):
             if old.is_dir() and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
+        prune(self.root, {p.name for p in self.root.glob("gen-*") if p.is_dir()})

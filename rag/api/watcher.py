@@ -1,0 +1,67 @@
+"""The serving process's index watcher: follow CURRENT, and hold a lease on what it serves.
+
+Every `RAG_INDEX_POLL_SECONDS` (when set) it reads CURRENT, a few bytes, and
+reloads when it names a new generation: replicas on one shared index folder
+all move to a rebuild without being told. Each tick also refreshes this
+replica's lease (rag/index/leases.py), so no builder deletes the generation
+it serves; on shutdown the lease is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi.concurrency import run_in_threadpool
+
+from rag.errors import RagError
+from rag.index import leases
+from rag.service import QAService
+
+logger = logging.getLogger("rag.api")
+
+
+def _hold_lease(service: QAService, holder: str) -> None:
+    generation = service.health().index
+    if generation is not None:
+        leases.hold(service.store.root, generation, holder)
+
+
+async def _tick(service: QAService, holder: str, poll: bool) -> None:
+    if poll:
+        try:
+            generation = await run_in_threadpool(service.reload_if_changed)
+        except RagError as exc:
+            logger.warning("CURRENT changed but the new index failed to load: %s", exc)
+        else:
+            if generation is not None:
+                logger.info("CURRENT changed: now serving index %s", generation)
+    try:
+        await run_in_threadpool(_hold_lease, service, holder)
+    except OSError as exc:  # a read-only or vanished index folder must not stop serving
+        logger.warning("cannot write the index lease in %s: %s", service.store.root, exc)
+
+
+@contextlib.asynccontextmanager
+async def watch_index(service: QAService, poll_seconds: float) -> AsyncIterator[None]:
+    """Run the watcher while the block runs."""
+    holder = leases.holder_name()
+    poll = poll_seconds > 0
+    interval = min(poll_seconds, leases.LEASE_REFRESH_S) if poll else leases.LEASE_REFRESH_S
+
+    async def run() -> None:
+        while True:
+            await _tick(service, holder, poll)
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(OSError):
+            await run_in_threadpool(leases.release, service.store.root, holder)
