@@ -185,6 +185,13 @@ def eval_command(
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Question log folder.")
 @click.option("--model", help="Embedding model for grouping near-duplicate questions.")
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.9,
+    show_default=True,
+    help="Cosine at which two questions count as the same one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the report as CSV.")
 def report(
@@ -194,6 +201,7 @@ def report(
     top: int,
     data_dir: Path | None,
     model: str | None,
+    similarity: float,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -206,7 +214,8 @@ def report(
         raise click.UsageError("choose one of --json and --csv")
     settings = _settings(data_dir=data_dir, model=model)
     start, end = period(days, since, until)
-    result = build_report(settings.data_dir, load_embedder(settings.model), start, end, top)
+    embedder = load_embedder(settings.model)
+    result = build_report(settings.data_dir, embedder, start, end, top, similarity)
     if as_json:
         click.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
     elif as_csv:

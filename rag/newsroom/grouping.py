@@ -40,7 +40,10 @@ def group_questions(
     spellings: dict[str, Counter[str]] = {}
     for question in questions:
         spellings.setdefault(_key(question), Counter())[question] += 1
-    distinct = sorted(spellings.items(), key=lambda item: -sum(item[1].values()))
+    # Ties go to the shorter, then the alphabetically first text: the same report every run.
+    distinct = sorted(
+        spellings.items(), key=lambda item: (-sum(item[1].values()), len(item[0]), item[0])
+    )
     distinct = distinct[:MAX_DISTINCT]
     if not distinct:
         return []
