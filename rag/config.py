@@ -94,6 +94,18 @@ class Settings(BaseSettings):
         "there); the API then has no /metrics.",
     )
 
+    @field_validator("metrics_address")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(
+                f"RAG_METRICS_ADDRESS must be host:port, such as 127.0.0.1:9100, not {value!r}"
+            )
+        return value.strip()
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

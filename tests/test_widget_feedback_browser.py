@@ -138,4 +138,5 @@ def test_the_buttons_follow_the_rtl_interface(page) -> None:
     )
     radius = group.locator("button.vote-up").evaluate("el => getComputedStyle(el).borderRadius")
     assert radius == "999px"  # the widget's pill buttons, from widget.css
+    group.scroll_into_view_if_needed()
     screenshot(page, "widget-feedback-ar.png")

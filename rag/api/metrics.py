@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 
+from rag.api.models import ErrorOut
 from rag.api.security import require_admin_key
 from rag.config import Settings
 
@@ -129,7 +130,17 @@ def metrics_router(settings: Settings) -> APIRouter:
         "/metrics",
         dependencies=dependencies,
         response_class=Response,
-        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+        responses={
+            200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
+            **(
+                {
+                    403: {"model": ErrorOut, "description": "X-Admin-Key missing or wrong"},
+                    404: {"model": ErrorOut, "description": "RAG_ADMIN_KEY is not configured"},
+                }
+                if dependencies
+                else {}
+            ),
+        },
     )
     async def metrics(request: Request) -> Response:
         """Prometheus metrics: requests, latencies, answers, cache, batches, index, reloads."""

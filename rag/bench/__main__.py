@@ -12,7 +12,7 @@ from rag.bench.common import QuestionSource, machine
 from rag.config import Settings
 from rag.service import QAService
 
-SECTIONS = ("floor", "concurrency", "http", "indexing", "scaling")
+SECTIONS = ("floor", "concurrency", "http", "questionlog", "indexing", "scaling")
 LEVELS = (1, 4, 16)  # the concurrency levels of the issue
 
 
@@ -84,6 +84,13 @@ def main(argv: list[str] | None = None) -> None:
     if "http" not in skip:
         print("HTTP ...", flush=True)
         results["http"] = run_http(service, questions, args.quick, args.out)
+    if "questionlog" not in skip:
+        from rag.bench.questionlog import logging_overhead
+
+        print("question log on / off ...", flush=True)
+        results["questionlog"] = logging_overhead(
+            settings.index_dir, args.out, questions, args.quick
+        )
     if "concurrency" not in skip:
         from rag.bench.floor import lock_vs_batch
 
