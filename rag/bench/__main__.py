@@ -85,12 +85,13 @@ def main(argv: list[str] | None = None) -> None:
         print("HTTP ...", flush=True)
         results["http"] = run_http(service, questions, args.quick, args.out)
     if "questionlog" not in skip:
-        from rag.bench.questionlog import logging_overhead
+        from rag.bench.questionlog import hook_cost, logging_overhead
 
         print("question log on / off ...", flush=True)
         results["questionlog"] = logging_overhead(
             settings.index_dir, args.out, questions, args.quick
         )
+        results["questionlog"]["hook"] = hook_cost(service, questions)
     if "concurrency" not in skip:
         from rag.bench.floor import lock_vs_batch
 

@@ -18,8 +18,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.bench.common import QuestionSource
+import numpy as np
+
+from rag.bench.common import QuestionSource, timed
 from rag.bench.http import _wait_ready, free_port, load, merge
+from rag.service import QAService
 
 
 @contextlib.contextmanager
@@ -83,6 +86,48 @@ def logging_overhead(
             "per_round_p50_ratios": per_round,
         }
     return result
+
+
+def hook_cost(service: QAService, questions: QuestionSource, n: int = 2000) -> dict:
+    """CPU the request path spends on the log: build the record and queue it (in process).
+
+    Much steadier than HTTP latencies on a busy machine: it times only the added work,
+    against the in-process `ask` of the same run.
+    """
+    from rag.newsroom.records import AskRecord
+    from rag.newsroom.store import QuestionLog
+
+    batch = questions.take(20)
+    asks = timed(lambda i: service.ask(batch[i]), len(batch))
+    responses = [service.ask(q) for q in batch]
+    with tempfile.TemporaryDirectory(prefix="rag-bench-hook-") as data_dir:
+        log = QuestionLog(Path(data_dir), 1)
+        log.open()
+
+        def one(i: int) -> None:
+            response = responses[i % len(responses)]
+            log.record(
+                AskRecord.of(
+                    response,
+                    id=f"bench-{i}",
+                    asked_at=time.time(),
+                    document=None,
+                    generation="g",
+                    client=log.hasher.hash("127.0.0.1"),
+                )
+            )
+
+        costs = timed(one, n)
+        log.flush(30)
+        log.close()
+    hook_us = float(np.median(costs)) * 1e6
+    ask_ms = float(np.median(asks)) * 1e3
+    return {
+        "records": n,
+        "hook_p50_us": round(hook_us, 1),
+        "ask_p50_ms": round(ask_ms, 2),
+        "hook_share_of_ask": round(hook_us / 1000 / ask_ms, 6) if ask_ms else None,
+    }
 
 
 def _written(data_dir: Path) -> int:

@@ -233,4 +233,10 @@ def _questionlog(q: dict) -> str:
             f"-{max(spread, default=None)})"
         )
     lines.append(f"records written by the log-on server: {q['records_written']}")
+    hook = q.get("hook")
+    if hook:
+        lines.append(
+            f"in process: logging hook p50 {hook['hook_p50_us']} us per request (record + "
+            f"queue) vs QAService.ask p50 {hook['ask_p50_ms']} ms = {hook['hook_share_of_ask']:.3%}"
+        )
     return "\n".join(lines)
