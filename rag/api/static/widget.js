@@ -333,6 +333,9 @@
           return item && ((item.role === "user" && typeof item.text === "string") ||
             (item.role === "bot" && item.data && typeof item.data === "object"));
         });
+        saved.items.forEach(function (item) {
+          if (item.vote !== true && item.vote !== false) delete item.vote;
+        });
         return saved;
       }
     } catch (e) { /* storage blocked or corrupt: start empty */ }
