@@ -64,7 +64,7 @@ class QuestionLog:
         *,
         max_pending: int = 10_000,
         max_batch: int = 512,
-        busy_timeout_s: float = 0.25,
+        busy_timeout_s: float = 1.0,
         recent_ids: int = 50_000,
         clock: Callable[[], float] = time.time,
     ) -> None:
