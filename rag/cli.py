@@ -207,6 +207,7 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
     import uvicorn
 
     from rag.api.app import create_app
+    from rag.api.observe import log_config
 
     settings = _settings(host=host, port=port, index_dir=index_dir, model=model)
     app = create_app(settings)
@@ -217,8 +218,10 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, model: str
         host=settings.host,
         port=settings.port,
         log_level="info",
-        access_log=settings.access_log,
+        # RAG_LOG_FORMAT=json: the app writes one JSON line per request, uvicorn none.
+        access_log=settings.access_log and settings.log_format != "json",
         proxy_headers=settings.trust_proxy,
+        **({"log_config": config} if (config := log_config(settings.log_format)) else {}),
     )
 
 
@@ -269,3 +272,49 @@ def eval_command(
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         click.echo(render_eval(results))
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(1, 3660), default=7, show_default=True)
+@click.option("--since", help="First UTC day, YYYY-MM-DD (default: --days ago).")
+@click.option("--until", help="Last UTC day, YYYY-MM-DD (default: now).")
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Question log folder.")
+@click.option("--model", help="Embedding model for grouping near-duplicate questions.")
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.9,
+    show_default=True,
+    help="Cosine at which two questions count as the same one.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the report as CSV.")
+def report(
+    days: int,
+    since: str | None,
+    until: str | None,
+    top: int,
+    data_dir: Path | None,
+    model: str | None,
+    similarity: float,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """What readers asked and what went unanswered, from the question log."""
+    from rag.embeddings import load_embedder
+    from rag.newsroom.export import to_csv, to_text
+    from rag.newsroom.report import build_report, period
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    settings = _settings(data_dir=data_dir, model=model)
+    start, end = period(days, since, until)
+    embedder = load_embedder(settings.model)
+    result = build_report(settings.data_dir, embedder, start, end, top, similarity)
+    if as_json:
+        click.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(to_csv(result), nl=False)
+    else:
+        click.echo(to_text(result))

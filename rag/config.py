@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -123,6 +123,40 @@ class Settings(BaseSettings):
         from rag.api.ratelimit import check_storage_uri
 
         return check_storage_uri(value)
+    # -- the newsroom: question log, reports, metrics (rag/newsroom/, rag/api/metrics.py) --
+    data_dir: Path = Field(
+        Path("data"), description="Folder of the question log (`questions.sqlite`)."
+    )
+    question_log: bool = Field(
+        True, description="Keep a log of questions and feedback in RAG_DATA_DIR. Off: none."
+    )
+    log_retention_days: int = Field(
+        90, ge=1, description="Days a logged question (and its feedback) is kept, then deleted."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`json`: one JSON line per request, with its X-Request-ID."
+    )
+    metrics: Literal["off", "admin", "public"] = Field(
+        "admin",
+        description="GET /metrics: `admin` needs X-Admin-Key, `public` is open, `off` is a 404.",
+    )
+    metrics_address: str | None = Field(
+        None,
+        description="`host:port` to serve /metrics on, apart from the API (no key needed "
+        "there); the API then has no /metrics.",
+    )
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(
+                f"RAG_METRICS_ADDRESS must be host:port, such as 127.0.0.1:9100, not {value!r}"
+            )
+        return value.strip()
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -45,6 +45,9 @@ class Answer(BaseModel):
 
 
 class AskResponse(BaseModel):
+    id: str | None = Field(
+        None, description="This answer's id, for POST /feedback (null outside the HTTP API)."
+    )
     question: str
     language: str
     answer: Answer | None = Field(description="Null when nothing is a confident match.")
@@ -83,6 +86,19 @@ class DocumentOut(BaseModel):
     site: str | None = Field(None, description="The publisher's site name, if known.")
 
 
+class Limits(BaseModel):
+    max_question_chars: int = Field(description="Longest question /ask accepts.")
+    max_top_k: int = Field(description="Largest `top_k` /ask accepts.")
+
+
+class QuestionLogHealth(BaseModel):
+    status: str = Field(description="`ok`, `failing` (writes fail; answers do not) or `off`.")
+    pending: int = Field(description="Records queued, not yet written.")
+    written: int = Field(description="Records written since the server started.")
+    dropped: int = Field(description="Records lost: the database failed or the queue was full.")
+    detail: str | None = Field(None, description="The last write failure, while failing.")
+
+
 class Health(BaseModel):
     status: str = Field(description="`ok`, or `unavailable` while no usable index is loaded.")
     passages: int
@@ -93,6 +109,10 @@ class Health(BaseModel):
         None,
         description="Why the index is unavailable, or why the last reload failed "
         "(the previous index then keeps serving, with status `ok`).",
+    )
+    limits: Limits | None = Field(None, description="This server's input limits (the widget's).")
+    question_log: QuestionLogHealth | None = Field(
+        None, description="The question log; a failure here never fails an answer."
     )
 
 

@@ -34,6 +34,17 @@ from rag.threads import passive_openmp, single_threaded_blas
 
 
 @dataclass(frozen=True)
+class ServiceStats:
+    """Counters for GET /metrics, read at scrape time."""
+
+    cache_hits: int
+    cache_misses: int
+    batches: int
+    batched_questions: int
+    reload_failures: int
+
+
+@dataclass(frozen=True)
 class _Snapshot:
     index: LoadedIndex
     retriever: Retriever
@@ -62,6 +73,7 @@ class QAService:
         self._load_error: str | None = None
         self._failed_generation: str | None = None  # what CURRENT named when a poll failed
         self._reload_lock = threading.Lock()
+        self.reload_failures = 0
         # Keyed by (index generation, normalised question, top_k, document, retrieval config).
         self._answers: LRUCache[AskResponse] = LRUCache(settings.cache_size)
         # batch_max_size 1 means plain locking: each question runs alone.
@@ -100,6 +112,7 @@ class QAService:
             except RagError as exc:
                 # Kept for /health (status stays "ok" while the old index serves).
                 self._load_error = f"reload failed: {exc}"
+                self.reload_failures += 1
                 raise
             self._snapshot = self._snapshot_of(index, self.retrieval)
             self._load_error = None
@@ -190,6 +203,16 @@ class QAService:
             self._answers.put(key, cached)
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return cached.model_copy(update={"question": query.text, "took_ms": took_ms})
+
+    def stats(self) -> ServiceStats:
+        batcher = self._batcher
+        return ServiceStats(
+            cache_hits=self._answers.hits,
+            cache_misses=self._answers.misses,
+            batches=batcher.batches if batcher else 0,
+            batched_questions=batcher.items if batcher else 0,
+            reload_failures=self.reload_failures,
+        )
 
     def close(self) -> None:
         """Stop the embedding worker (the HTTP app calls this on shutdown)."""

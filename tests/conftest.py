@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -109,6 +110,10 @@ def index_dir(
 # -- settings and services ----------------------------------------------------------------
 
 
+# The question log of every hermetic app goes here, never into the checkout's data/.
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="rag-test-data-"))
+
+
 def hermetic_settings(**overrides: object) -> Settings:
     """Settings that ignore `.env` and the caller's RAG_* security options.
 
@@ -121,6 +126,7 @@ def hermetic_settings(**overrides: object) -> Settings:
         "admin_key": None,
         "cors_origins": [],
         "trust_proxy": False,
+        "data_dir": _DATA_DIR,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

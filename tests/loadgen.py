@@ -35,10 +35,10 @@ class Record:
         return self.status == 200 and self.error is None
 
     def answer(self) -> dict | None:
-        """The response minus its timing, to compare with another."""
+        """The response minus its timing and its per-response id, to compare with another."""
         if self.body is None:
             return None
-        return {k: v for k, v in self.body.items() if k != "took_ms"}
+        return {k: v for k, v in self.body.items() if k not in ("took_ms", "id")}
 
 
 class Client:

@@ -27,7 +27,7 @@ from rag.evaluation.scoring import load_questions
 from rag.index.store import MANIFEST, VECTORS, IndexStore
 
 TARGET = "كثقل موازن"  # the paragraph: China needs Russia as a counterweight to the US
-RESPONSE_KEYS = {"question", "language", "answer", "passages", "took_ms"}
+RESPONSE_KEYS = {"id", "question", "language", "answer", "passages", "took_ms"}
 PASSAGE_KEYS = {"rank", "score", "text", "highlight", "citation"}
 CITATION_KEYS = {
     "id",

@@ -19,17 +19,22 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from rag.api.asklog import question_log_lifespan
 from rag.api.handlers import install_error_handlers
+from rag.api.metrics import Metrics, metrics_router, metrics_server
 from rag.api.middleware import (
     BodySizeLimitMiddleware,
     HeadAsGetMiddleware,
     InternalErrorMiddleware,
     SecurityHeadersMiddleware,
 )
+from rag.api.observe import ObserveMiddleware
 from rag.api.ratelimit import RateLimiter
 from rag.api.routes_ask import ask_router
 from rag.api.routes_documents import router as documents_router
+from rag.api.routes_feedback import feedback_router
 from rag.api.routes_meta import router as meta_router
+from rag.api.routes_report import report_router
 from rag.api.routes_static import STATIC_DIR, StaticAssets, docs_router, static_router
 from rag.api.routes_updates import router as updates_router
 from rag.api.watcher import watch_index
@@ -69,12 +74,17 @@ def create_app(
     app.state.settings = settings
     app.state.service = service
     app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+    app.state.metrics = Metrics(app) if settings.metrics != "off" else None
+    app.state.question_log = None  # opened by the lifespan
 
     install_error_handlers(app)
     app.include_router(ask_router(settings))
     app.include_router(documents_router)
     app.include_router(updates_router)
     app.include_router(meta_router)
+    app.include_router(feedback_router(settings))
+    app.include_router(report_router)
+    app.include_router(metrics_router(settings))
     app.include_router(static_router(StaticAssets.load(static_dir or STATIC_DIR)))
     app.include_router(docs_router(app))
 
@@ -96,10 +106,14 @@ def create_app(
             allow_origins=settings.cors_origins,
             allow_credentials=False,  # the API uses no cookies; never `*` with credentials
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "X-API-Key"],
-            expose_headers=["Retry-After"],
+            allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID"],
             max_age=600,
         )
+    # Inside HeadAsGet, which hands on a copy of the scope: the router's route lands here.
+    app.add_middleware(
+        ObserveMiddleware, metrics=app.state.metrics, json_logs=settings.log_format == "json"
+    )
     app.add_middleware(HeadAsGetMiddleware)
     return app
 
@@ -126,7 +140,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     else:
         logger.warning("no usable index, /ask will answer 503: %s", health.detail)
     try:
-        with _reload_on_sighup(service):
+        with question_log_lifespan(app), metrics_server(app), _reload_on_sighup(service):
             async with watch_index(service, settings.index_poll_seconds):
                 yield
     finally:

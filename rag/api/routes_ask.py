@@ -4,8 +4,9 @@ No `from __future__ import annotations` here: the endpoints are annotated with
 types built per app inside `ask_router`, which FastAPI must see as objects.
 """
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
+from rag.api.asklog import issue
 from rag.api.deps import ServiceDep
 from rag.api.models import (
     DocumentQuery,
@@ -55,18 +56,20 @@ def ask_router(settings: Settings) -> APIRouter:
     # Plain `def`: FastAPI runs these in its threadpool, because embedding the
     # question is a blocking call into C that must not stall the event loop.
     @router.post("/ask", response_model=AskResponse)
-    def ask_post(body: AskRequest, service: ServiceDep) -> Response:  # type: ignore[valid-type]
+    def ask_post(body: AskRequest, service: ServiceDep, request: Request) -> Response:  # type: ignore[valid-type]
         """Answer a question with the best passages and their exact citations."""
-        return _json(service.ask(body.question, body.top_k, body.document))  # type: ignore[attr-defined]
+        answer = service.ask(body.question, body.top_k, body.document)  # type: ignore[attr-defined]
+        return _json(issue(request, service, answer, body.document))  # type: ignore[attr-defined]
 
     @router.get("/ask", response_model=AskResponse)
     def ask_get(
         service: ServiceDep,
+        request: Request,
         q: Question,  # type: ignore[valid-type]
         top_k: TopK = 3,  # type: ignore[valid-type]
         document: DocumentQuery = None,
     ) -> Response:
         """Same as POST /ask, with the question in the query string."""
-        return _json(service.ask(q, top_k, document))
+        return _json(issue(request, service, service.ask(q, top_k, document), document))
 
     return router

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from rag.api.asklog import with_newsroom
 from rag.api.deps import ServiceDep
 from rag.api.models import ErrorOut, ReloadOut
 from rag.api.security import require_admin_key
@@ -24,10 +25,10 @@ router = APIRouter(tags=["meta"])
     response_model=Health,
     responses={503: {"model": Health, "description": "No usable index; `detail` says why"}},
 )
-async def health(service: ServiceDep) -> JSONResponse:
-    """Service status, index size, model and index generation (503 while unavailable)."""
+async def health(service: ServiceDep, request: Request) -> JSONResponse:
+    """Service status, index size, model, index generation, limits and the question log."""
     # async on purpose: it must answer even when every worker thread is busy embedding.
-    report = service.health()
+    report = with_newsroom(service.health(), request.app)
     return JSONResponse(report.model_dump(), status_code=200 if report.status == "ok" else 503)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,12 +64,34 @@ class Asset:
     etag: str
 
     @classmethod
+    def of(cls, body: bytes) -> Asset:
+        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+
+    @classmethod
     def read(cls, path: Path) -> Asset | None:
         try:
             body = path.read_bytes()
         except OSError:
             return None
-        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+        return cls.of(body)
+
+
+# widget.js holds this string literal where its stylesheet goes.
+CSS_MARKER = b'"/*__WIDGET_CSS__*/"'
+
+
+def widget_asset(folder: Path) -> Asset | None:
+    """widget.js with widget.css inlined: sites embed one file, the CSS stays a real file."""
+    script = Asset.read(folder / "widget.js")
+    try:
+        css = (folder / "widget.css").read_text(encoding="utf-8")
+    except OSError:
+        return script  # unstyled but working; the demo page shows it at once
+    if script is None:
+        return None
+    # A JSON string is a valid JS string literal; ASCII-only, so U+2028 cannot end it.
+    literal = json.dumps(css, ensure_ascii=True).encode("ascii")
+    return Asset.of(script.body.replace(CSS_MARKER, literal, 1))
 
 
 @dataclass(frozen=True)
@@ -84,7 +107,7 @@ class StaticAssets:
     def load(cls, folder: Path = STATIC_DIR) -> StaticAssets:
         demo = Asset.read(folder / "demo.html")
         policy = demo_csp(demo.body if demo else b"")
-        return cls(folder, Asset.read(folder / "widget.js"), demo, policy)
+        return cls(folder, widget_asset(folder), demo, policy)
 
 
 def _missing(folder: Path, name: str) -> JSONResponse:

@@ -12,7 +12,7 @@ from rag.bench.common import QuestionSource, machine
 from rag.config import Settings
 from rag.service import QAService
 
-SECTIONS = ("floor", "clients", "concurrency", "http", "indexing", "scaling")
+SECTIONS = ("floor", "clients", "concurrency", "http", "questionlog", "indexing", "scaling")
 LEVELS = (1, 4, 16)  # the concurrency levels of the issue
 
 
@@ -95,6 +95,14 @@ def main(argv: list[str] | None = None) -> None:
     if "http" not in skip:
         print("HTTP ...", flush=True)
         results["http"] = run_http(service, questions, args.quick, args.out)
+    if "questionlog" not in skip:
+        from rag.bench.questionlog import hook_cost, logging_overhead
+
+        print("question log on / off ...", flush=True)
+        results["questionlog"] = logging_overhead(
+            settings.index_dir, args.out, questions, args.quick
+        )
+        results["questionlog"]["hook"] = hook_cost(service, questions)
     if "concurrency" not in skip:
         from rag.bench.floor import lock_vs_batch
 

@@ -95,6 +95,9 @@ def render(results: dict) -> str:
         from rag.bench.clients import render_clients
 
         parts.append(render_clients(results["clients"]))
+    q = results.get("questionlog")
+    if q:
+        parts.append(_questionlog(q))
     h = results.get("http")
     if h and "levels" in h:
         rows = [
@@ -208,3 +211,36 @@ def render(results: dict) -> str:
         f"{results.get('loadavg_start')}, at end {results.get('loadavg_end')} (2 cores)"
     )
     return "\n".join(parts)
+
+
+def _questionlog(q: dict) -> str:
+    rows = []
+    for clients in (1, 16):
+        level = q[f"c{clients}"]
+        for name in ("on", "off"):
+            lv = level[name]
+            rows.append([f"c={clients} log {name}", lv["ok"], lv["errors"], lv["qps"],
+                         lv["p50_ms"], lv["p99_ms"]])  # fmt: skip
+    lines = [
+        _table(
+            "question log on / off, same run (ms)",
+            ["run", "ok", "errors", "q/s", "p50", "p99"],
+            rows,
+        ),  # fmt: skip
+    ]
+    for clients in (1, 16):
+        level = q[f"c{clients}"]
+        spread = [r for r in level["per_round_p50_ratios"] if r is not None]
+        lines.append(
+            f"c={clients}: p50 on/off {level['p50_on_over_off']}, q/s on/off "
+            f"{level['qps_on_over_off']} (per-round p50 ratios {min(spread, default=None)}"
+            f"-{max(spread, default=None)})"
+        )
+    lines.append(f"records written by the log-on server: {q['records_written']}")
+    hook = q.get("hook")
+    if hook:
+        lines.append(
+            f"in process: logging hook p50 {hook['hook_p50_us']} us per request (record + "
+            f"queue) vs QAService.ask p50 {hook['ask_p50_ms']} ms = {hook['hook_share_of_ask']:.3%}"
+        )
+    return "\n".join(lines)

@@ -15,12 +15,15 @@
  *   data-open         open the panel on load ("true")
  *   data-position     "left" | "right" (default: right, left for Arabic interface)
  *   data-accent       accent colour (any CSS colour)
- *   data-top-k        passages per answer (default 3)
+ *   data-top-k        passages per answer (default 3, at most the server's limit)
  *   data-document     answer only from this document id (the article on this page);
  *                     without it, questions search the whole archive
  *   data-timeout      request timeout in milliseconds (default 20000)
  *   data-theme        "light" (default) | "dark" | "auto" (follow the reader's system
  *                     setting); light by default because it must match the page
+ *
+ * The question length and top_k limits come from the server's /health, never from here.
+ * Each answer has "helpful / not helpful" buttons that POST /feedback with the answer's id.
  *
  * Everything the server sends is rendered as text (textContent / text nodes), never as
  * HTML. Styles live in an open shadow root, attached as a constructable stylesheet so
@@ -50,11 +53,13 @@
   var SIDE = data.position === "left" || data.position === "right"
     ? data.position
     : (CHROME_DIR === "rtl" ? "left" : "right");
-  var TOP_K = clampInt(data.topK, 1, 10, 3);
+  // Until /health says otherwise; see fetchLimits.
+  var REQUESTED_TOP_K = clampInt(data.topK, 1, 1000, 3);
+  var TOP_K = REQUESTED_TOP_K;
   var DOCUMENT = (data.document || "").trim();
   var TIMEOUT_MS = clampInt(data.timeout, 1000, 120000, 20000);
   var THEME = data.theme === "dark" || data.theme === "auto" ? data.theme : "light";
-  var MAX_CHARS = clampInt(data.maxLength, 1, 10000, 1000);
+  var MAX_CHARS = 0; // no limit in the box until the server states its own
   var API_KEY = data.apiKey || "";
   var SUGGESTIONS = (data.suggestions || "")
     .split("|")
@@ -72,6 +77,23 @@
     var body = { question: question, top_k: TOP_K };
     if (DOCUMENT) body.document = DOCUMENT;
     return body;
+  }
+
+  /** The server's limits (question length, top_k) from /health; resolves either way. */
+  function fetchLimits() {
+    if (typeof fetch !== "function") return Promise.resolve();
+    return fetch(ENDPOINT + "/health", { mode: "cors", credentials: "omit" })
+      .then(function (res) { return res.json(); })
+      .then(function (health) {
+        var limits = health && health.limits;
+        if (!limits) return;
+        if (limits.max_top_k > 0) TOP_K = Math.min(REQUESTED_TOP_K, limits.max_top_k);
+        if (limits.max_question_chars > 0) {
+          MAX_CHARS = limits.max_question_chars;
+          if (ui.input) ui.input.setAttribute("maxlength", String(MAX_CHARS));
+        }
+      })
+      .catch(function () { /* an older server, or offline: /ask still validates */ });
   }
 
   function clampInt(value, min, max, fallback) {
@@ -122,6 +144,11 @@
       errBadResponse: "The answer service sent a response this page can't read.",
       retry: "Try again",
       opensNewTab: "(opens in a new tab)",
+      feedbackPrompt: "Was this helpful?",
+      helpful: "Helpful",
+      notHelpful: "Not helpful",
+      feedbackThanks: "Thanks for your feedback.",
+      feedbackError: "Your vote couldn't be sent. Please try again.",
     },
     ar: {
       title: "اسأل مقالاتنا",
@@ -162,6 +189,11 @@
       errBadResponse: "أرسلت خدمة الإجابات ردًا لا تستطيع هذه الصفحة قراءته.",
       retry: "حاول مجددًا",
       opensNewTab: "(يفتح في علامة تبويب جديدة)",
+      feedbackPrompt: "هل كانت الإجابة مفيدة؟",
+      helpful: "مفيدة",
+      notHelpful: "غير مفيدة",
+      feedbackThanks: "شكرًا على رأيك.",
+      feedbackError: "تعذّر إرسال رأيك. يُرجى المحاولة مجددًا.",
     },
   };
 
@@ -240,6 +272,7 @@
     spark: ["M12 3.5l1.9 5.1 5.1 1.9-5.1 1.9L12 17.5l-1.9-5.1L5 10.5l5.1-1.9Z"],
     info: ["M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18Z", "M12 11v5", "M12 7.6v.1"],
     alert: ["M12 4 2.8 19.5h18.4Z", "M12 10v4.5", "M12 17.2v.1"],
+    thumb: ["M7.5 10.5V20H5a1 1 0 0 1-1-1v-7.5a1 1 0 0 1 1-1Z", "M7.5 10.5 11.2 4c1.3 0 2.3 1 2.3 2.3V9.5h4.6a2 2 0 0 1 2 2.4l-1.3 6.5a2 2 0 0 1-2 1.6H7.5"],
     quote: ["M9.5 7H6.5A1.5 1.5 0 0 0 5 8.5v3A1.5 1.5 0 0 0 6.5 13H9v1.5A2.5 2.5 0 0 1 6.5 17", "M19 7h-3a1.5 1.5 0 0 0-1.5 1.5v3A1.5 1.5 0 0 0 16 13h2.5v1.5A2.5 2.5 0 0 1 16 17"],
   };
 
@@ -271,192 +304,9 @@
 
   // ---------------------------------------------------------------- styles --
 
-  var CSS = [
-    ":host { all: initial; }",
-    ":host { --rag-accent-default: #0d5c8c; }",
-    "*, *::before, *::after { box-sizing: border-box; }",
-    "[hidden] { display: none !important; }",
-    ".root {",
-    "  --accent: var(--rag-accent, var(--rag-accent-default));",
-    "  --accent-ink: #ffffff;",
-    "  --ink: #1c2430; --muted: #5d6878; --line: #e3e7ed; --bg: #f5f7fa; --card: #ffffff;",
-    "  --mark: #ffe58a; --mark-ink: #1c2430; --focus: 0 0 0 3px var(--card), 0 0 0 5px var(--accent);",
-    "  --accent-text: var(--accent); --field: #ffffff; --field-line: #cfd6df; --soft: #fafbfc;",
-    "  --body: #3a4452; --faint: #8a94a3; --sep: #aab2bf; --panel-line: rgba(15, 30, 50, .08);",
-    "  --warn-bg: #fff8e6; --warn-line: #f6dfa0; --warn-ink: #7a5300; --warn-strong: #5f4100;",
-    "  --err-bg: #fdf0f0; --err-line: #f3c9c9; --err-ink: #8a1f1f; --err-soft: #a23a3a; --err-hover: #fff5f5;",
-    "  --sans: system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", \"Noto Sans\", \"Noto Sans Arabic\", \"Noto Naskh Arabic\", Tahoma, Arial, sans-serif;",
-    "  --arabic: \"Noto Naskh Arabic\", \"Noto Sans Arabic\", \"Segoe UI\", \"Geeza Pro\", \"Dubai\", Tahoma, \"DejaVu Sans\", Arial, sans-serif;",
-    "  font-family: var(--sans); font-size: 14px; line-height: 1.55; color: var(--ink);",
-    "  -webkit-font-smoothing: antialiased; text-align: start;",
-    "}",
-    ":lang(ar) { font-family: var(--arabic); }",
-    ".icon { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 1.8; stroke-linecap: round; stroke-linejoin: round; flex: none; }",
-    "button, textarea, a { font: inherit; color: inherit; }",
-    "button { cursor: pointer; border: 0; background: none; margin: 0; padding: 0; }",
-    "button:focus-visible, a:focus-visible, textarea:focus-visible, .log:focus-visible { outline: none; box-shadow: var(--focus); }",
-
-    /* launcher */
-    ".launcher { position: fixed; bottom: 20px; z-index: 2147483000; display: inline-flex; align-items: center; gap: 8px;",
-    "  height: 52px; padding: 0 20px 0 16px; border-radius: 26px; background: var(--accent); color: var(--accent-ink);",
-    "  font-size: 15px; font-weight: 600; letter-spacing: .01em; box-shadow: 0 8px 24px rgba(15, 30, 50, .28), 0 2px 6px rgba(15, 30, 50, .18);",
-    "  transition: transform .15s ease, box-shadow .15s ease; }",
-    ".root[dir=rtl] .launcher { padding: 0 16px 0 20px; }",
-    ".launcher:hover { transform: translateY(-2px); box-shadow: 0 12px 28px rgba(15, 30, 50, .32), 0 3px 8px rgba(15, 30, 50, .2); }",
-    ".launcher .icon { width: 24px; height: 24px; }",
-    ".launcher .icon-close { display: none; }",
-    ".open .launcher { width: 52px; padding: 0; justify-content: center; }",
-    ".open .launcher .icon-chat, .open .launcher .launcher-text { display: none; }",
-    ".open .launcher .icon-close { display: block; }",
-    ".side-right .launcher, .side-right .panel { right: 20px; }",
-    ".side-left .launcher, .side-left .panel { left: 20px; }",
-
-    /* panel */
-    ".panel { position: fixed; bottom: 84px; z-index: 2147483001; width: 410px; height: 660px;",
-    "  max-height: calc(100vh - 108px); display: flex; flex-direction: column; overflow: hidden;",
-    "  background: var(--bg); border-radius: 18px; border: 1px solid var(--panel-line);",
-    "  box-shadow: 0 24px 60px rgba(15, 30, 50, .25), 0 4px 14px rgba(15, 30, 50, .12);",
-    "  visibility: hidden; opacity: 0; transform: translateY(14px) scale(.98); transform-origin: bottom right;",
-    "  transition: opacity .18s ease, transform .18s ease, visibility 0s linear .18s; }",
-    ".side-left .panel { transform-origin: bottom left; }",
-    ".open .panel { visibility: visible; opacity: 1; transform: none; transition-delay: 0s; }",
-
-    ".header { display: flex; align-items: center; gap: 12px; padding: 14px 14px 14px 18px; color: var(--accent-ink);",
-    "  background: linear-gradient(135deg, var(--accent), color-mix(in srgb, var(--accent) 72%, #000)); }",
-    ".root[dir=rtl] .header { padding: 14px 18px 14px 14px; }",
-    ".avatar { width: 38px; height: 38px; border-radius: 12px; display: grid; place-items: center; flex: none;",
-    "  background: rgba(255, 255, 255, .16); box-shadow: inset 0 0 0 1px rgba(255, 255, 255, .22); }",
-    ".avatar .icon { width: 22px; height: 22px; }",
-    ".heading { flex: 1; min-width: 0; }",
-    ".title { margin: 0; font-size: 16px; font-weight: 700; line-height: 1.3; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
-    ".subtitle { margin: 2px 0 0; font-size: 12.5px; line-height: 1.35; opacity: .85; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
-    ".hbtn { width: 36px; height: 36px; border-radius: 10px; display: grid; place-items: center; flex: none; color: var(--accent-ink); transition: background .15s; }",
-    ".hbtn:hover { background: rgba(255, 255, 255, .16); }",
-    ".hbtn:focus-visible { box-shadow: 0 0 0 2px var(--accent), 0 0 0 4px #ffffff; }",
-
-    /* conversation */
-    ".log { flex: 1; overflow-y: auto; overscroll-behavior: contain; padding: 18px 16px 8px; position: relative;",
-    "  display: flex; flex-direction: column; gap: 14px; }",
-    ".welcome { text-align: center; padding: 14px 8px 4px; color: var(--muted); }",
-    ".welcome .badge { width: 52px; height: 52px; margin: 0 auto 12px; border-radius: 16px; display: grid; place-items: center;",
-    "  color: var(--accent-text); background: color-mix(in srgb, var(--accent) 10%, var(--card)); }",
-    ".welcome .badge .icon { width: 28px; height: 28px; }",
-    ".welcome h3 { margin: 0 0 6px; font-size: 17px; color: var(--ink); }",
-    ".welcome p { margin: 0 auto; max-width: 310px; font-size: 13.5px; line-height: 1.65; }",
-    ".suggestions { display: flex; flex-direction: column; align-items: stretch; gap: 8px; }",
-    ".suggestions-label { font-size: 12px; font-weight: 600; letter-spacing: .04em; color: var(--muted); margin: 18px 2px 8px; }",
-    ".root[dir=ltr] .suggestions-label { text-transform: uppercase; }",
-    ".suggestion { display: block; width: 100%; text-align: start; padding: 10px 14px; border-radius: 14px; background: var(--card);",
-    "  border: 1px solid var(--line); color: var(--ink); font-size: 14px; line-height: 1.5;",
-    "  box-shadow: 0 1px 2px rgba(15, 30, 50, .04); transition: border-color .15s, background .15s, transform .15s; }",
-    ".suggestion:hover { border-color: color-mix(in srgb, var(--accent) 45%, var(--card)); background: color-mix(in srgb, var(--accent) 4%, var(--card)); }",
-    ".suggestion:disabled { opacity: .6; cursor: default; }",
-
-    ".msg { display: flex; flex-direction: column; max-width: 100%; animation: rise .2s ease; }",
-    "@keyframes rise { from { opacity: 0; transform: translateY(6px); } to { opacity: 1; transform: none; } }",
-    ".msg.user { align-self: flex-end; max-width: 86%; }",
-    ".bubble { padding: 10px 14px; border-radius: 18px; border-end-end-radius: 5px; background: var(--accent); color: var(--accent-ink);",
-    "  font-size: 14.5px; line-height: 1.6; white-space: pre-wrap; overflow-wrap: anywhere; box-shadow: 0 2px 6px rgba(15, 30, 50, .12); }",
-    ".bubble:lang(ar) { font-size: 15.5px; line-height: 1.75; }",
-    ".msg.bot { align-self: stretch; }",
-    ".card { background: var(--card); border: 1px solid var(--line); border-radius: 16px; border-end-start-radius: 5px; padding: 14px;",
-    "  box-shadow: 0 1px 3px rgba(15, 30, 50, .06); }",
-    ".label { display: flex; align-items: center; gap: 6px; margin: 0 0 8px; font-size: 12px; font-weight: 700; letter-spacing: .05em; color: var(--muted); }",
-    ".root[dir=ltr] .label { text-transform: uppercase; }",
-    ".label .icon { width: 16px; height: 16px; }",
-    ".answer .label { color: var(--accent-text); }",
-    ".answer-text { margin: 0; padding-inline-start: 12px; border-inline-start: 3px solid var(--accent); font-size: 15px; line-height: 1.7;",
-    "  font-weight: 500; color: var(--ink); overflow-wrap: anywhere; }",
-    ".answer-text:lang(ar) { font-size: 16.5px; line-height: 1.9; }",
-    ".cite-ref { display: inline-grid; place-items: center; min-width: 18px; height: 18px; padding: 0 4px; margin-inline-start: 4px; border-radius: 9px;",
-    "  font-family: var(--sans); font-size: 11px; font-weight: 700; line-height: 1; vertical-align: super; text-decoration: none;",
-    "  color: var(--accent-text); background: color-mix(in srgb, var(--accent) 12%, var(--card)); }",
-    ".cite-ref:hover { background: var(--accent); color: var(--accent-ink); }",
-    ".noanswer { display: flex; gap: 10px; padding: 10px 12px; border-radius: 12px; background: var(--warn-bg); border: 1px solid var(--warn-line); color: var(--warn-ink); }",
-    ".noanswer .icon { margin-top: 2px; }",
-    ".noanswer strong { display: block; font-size: 14px; color: var(--warn-strong); }",
-    ".noanswer p { margin: 2px 0 0; font-size: 13px; line-height: 1.55; }",
-    ".sources { margin-top: 14px; }",
-    ".passages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 10px; }",
-    ".passage { border: 1px solid var(--line); border-radius: 12px; padding: 10px 12px 8px; background: var(--soft); }",
-    ".passage-head { display: flex; align-items: center; gap: 8px; margin-bottom: 6px; min-width: 0; }",
-    ".rank { flex: none; width: 22px; height: 22px; border-radius: 50%; display: grid; place-items: center; font-family: var(--sans);",
-    "  font-size: 11.5px; font-weight: 700; color: var(--accent-text); background: color-mix(in srgb, var(--accent) 12%, var(--card)); }",
-    ".chip { flex: 1; min-width: 0; display: flex; align-items: center; gap: 8px; padding: 6px 10px; border-radius: 12px;",
-    "  text-decoration: none; color: var(--accent-text); background: var(--field);",
-    "  border: 1px solid color-mix(in srgb, var(--accent) 24%, var(--card)); transition: background .15s, border-color .15s, box-shadow .15s; }",
-    "a.chip:hover { background: color-mix(in srgb, var(--accent) 6%, var(--card)); border-color: var(--accent); box-shadow: 0 2px 6px rgba(15, 30, 50, .08); }",
-    ".chip .icon { width: 17px; height: 17px; }",
-    ".chip .icon-ext { width: 14px; height: 14px; opacity: .7; }",
-    ".chip-body { flex: 1; min-width: 0; display: flex; flex-direction: column; }",
-    ".chip-title { font-size: 12.5px; font-weight: 700; line-height: 1.45; overflow: hidden; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; }",
-    ".chip-meta { display: flex; align-items: center; gap: 5px; min-width: 0; font-size: 11.5px; line-height: 1.45; color: var(--muted); }",
-    ".chip-section { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }",
-    ".chip-para { white-space: nowrap; flex: none; font-weight: 700; color: var(--accent-text); }",
-    ".chip-sep { color: var(--sep); flex: none; }",
-    ".chip-date { white-space: nowrap; flex: none; }",
-    ".passage-text { margin: 0; font-size: 14px; line-height: 1.7; color: var(--body); overflow-wrap: anywhere; white-space: pre-line; }",
-    ".passage-text:lang(ar) { font-size: 15px; line-height: 1.95; }",
-    "mark { background: var(--mark); color: var(--mark-ink); padding: 1px 2px; border-radius: 3px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }",
-    ".ellipsis { color: var(--muted); }",
-    ".toggle { margin-top: 4px; font-size: 12.5px; font-weight: 600; color: var(--accent-text); padding: 2px 4px; margin-inline-start: -4px; border-radius: 6px; }",
-    ".toggle:hover { text-decoration: underline; }",
-
-    ".loading { display: inline-flex; align-items: center; gap: 10px; color: var(--muted); font-size: 13.5px; }",
-    ".dots { display: inline-flex; gap: 4px; }",
-    ".dots span { width: 7px; height: 7px; border-radius: 50%; background: var(--accent); opacity: .35; animation: blink 1.1s infinite ease-in-out; }",
-    ".dots span:nth-child(2) { animation-delay: .15s; } .dots span:nth-child(3) { animation-delay: .3s; }",
-    "@keyframes blink { 0%, 80%, 100% { opacity: .25; transform: translateY(0); } 40% { opacity: 1; transform: translateY(-3px); } }",
-    ".error { display: flex; gap: 10px; padding: 12px 14px; border-radius: 14px; background: var(--err-bg); border: 1px solid var(--err-line); color: var(--err-ink); }",
-    ".error .icon { margin-top: 2px; }",
-    ".error p { margin: 0; font-size: 14px; line-height: 1.6; }",
-    ".error .detail { margin-top: 4px; font-size: 12.5px; color: var(--err-soft); overflow-wrap: anywhere; }",
-    ".retry { margin-top: 8px; padding: 5px 12px; border-radius: 999px; font-size: 12.5px; font-weight: 600; color: var(--err-ink); background: var(--field); border: 1px solid var(--err-line); }",
-    ".retry:hover { background: var(--err-hover); }",
-    ".retry:disabled { opacity: .55; cursor: default; }",
-
-    /* composer */
-    ".composer { padding: 10px 12px 8px; background: var(--card); border-top: 1px solid var(--line); }",
-    ".inputrow { display: flex; align-items: flex-end; gap: 8px; padding: 6px 6px 6px 12px; border: 1px solid var(--field-line); border-radius: 16px; background: var(--field);",
-    "  transition: border-color .15s, box-shadow .15s; }",
-    ".root[dir=rtl] .inputrow { padding: 6px 12px 6px 6px; }",
-    ".inputrow:focus-within { border-color: var(--accent); box-shadow: 0 0 0 3px color-mix(in srgb, var(--accent) 18%, transparent); }",
-    "textarea { flex: 1; min-width: 0; border: 0; outline: none; resize: none; background: transparent; padding: 6px 0; margin: 0;",
-    "  font-size: 15px; line-height: 1.5; max-height: 132px; min-height: 24px; color: var(--ink); }",
-    "textarea:focus-visible { box-shadow: none; }",
-    "textarea::placeholder { color: var(--faint); }",
-    ".send { width: 38px; height: 38px; flex: none; border-radius: 12px; display: grid; place-items: center; background: var(--accent); color: var(--accent-ink);",
-    "  transition: opacity .15s, transform .1s; }",
-    ".send:hover { transform: translateY(-1px); }",
-    ".send:disabled { opacity: .45; cursor: default; transform: none; }",
-    ".root[dir=rtl] .send .icon, .chip[dir=rtl] .icon-ext { transform: scaleX(-1); }",
-    ".hint { margin: 6px 4px 0; font-size: 11.5px; color: var(--faint); display: flex; justify-content: space-between; gap: 8px; }",
-    ".sr { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }",
-
-    /* phones: the panel takes the whole screen */
-    "@media (max-width: 520px) {",
-    "  .panel { left: 0 !important; right: 0 !important; top: 0; bottom: 0; width: 100%; height: 100%; max-height: none; border-radius: 0; border: 0; }",
-    "  .open .launcher { display: none; }",
-    "  .launcher { bottom: 16px; }",
-    "  .side-right .launcher { right: 16px; } .side-left .launcher { left: 16px; }",
-    "  .msg.user { max-width: 92%; }",
-    "  textarea { font-size: 16px; }",
-    "}",
-    "@media (pointer: coarse) {",
-    "  .hint { display: none; }",
-    "}",
-    /* dark theme: data-theme="dark", or "auto" when the reader's system is dark */
-    ".root.dark {",
-    "  --ink: #e6eaf0; --muted: #9aa5b4; --line: #2c3440; --bg: #151a21; --card: #1d232c;",
-    "  --accent-text: color-mix(in srgb, var(--accent) 50%, #ffffff);",
-    "  --field: #232a34; --field-line: #3a4350; --soft: #1a2028; --body: #c9d1dc; --faint: #7d8896; --sep: #56606d;",
-    "  --panel-line: rgba(255, 255, 255, .10); --mark: #6b5a14; --mark-ink: #fff3c4;",
-    "  --warn-bg: #2e2613; --warn-line: #5c4a1c; --warn-ink: #f0cf7e; --warn-strong: #ffe3a0;",
-    "  --err-bg: #2f1a1c; --err-line: #5e2a2e; --err-ink: #f3a7a7; --err-soft: #e69191; --err-hover: #3a2023;",
-    "}",
-    "@media (prefers-reduced-motion: reduce) { *, *::before, *::after { animation: none !important; transition: none !important; scroll-behavior: auto !important; } }",
-    "@media (forced-colors: active) { .launcher, .send, .bubble, .chip, .suggestion, .card { border: 1px solid CanvasText; } mark { forced-color-adjust: none; } }",
-  ].join("\n");
+  // rag/api/static/widget.css, inlined by the server when it loads the widget
+  // (rag/api/routes_static.py): one file to embed, and a stylesheet that can be linted.
+  var CSS = "/*__WIDGET_CSS__*/";
 
   /** Constructable stylesheets are CSSOM, which a `style-src 'self'` CSP does not block. */
   function applyStyles(root) {
@@ -483,6 +333,9 @@
           return item && ((item.role === "user" && typeof item.text === "string") ||
             (item.role === "bot" && item.data && typeof item.data === "object"));
         });
+        saved.items.forEach(function (item) {
+          if (item.vote !== true && item.vote !== false) delete item.vote;
+        });
         return saved;
       }
     } catch (e) { /* storage blocked or corrupt: start empty */ }
@@ -508,6 +361,7 @@
 
   // ---------------------------------------------------------------- state & layout --
 
+  var limitsReady = fetchLimits();
   var saved = loadHistory();
   var state = { items: saved.items, open: false, busy: false };
   var ui = {};
@@ -555,7 +409,7 @@
     });
 
     ui.input = h("textarea", {
-      rows: "1", placeholder: PLACEHOLDER, "aria-label": PLACEHOLDER, maxlength: String(MAX_CHARS),
+      rows: "1", placeholder: PLACEHOLDER, "aria-label": PLACEHOLDER, maxlength: MAX_CHARS ? String(MAX_CHARS) : null,
       "aria-describedby": uid + "-hint", dir: dirOf(PLACEHOLDER) || CHROME_DIR, enterkeyhint: "send", autocomplete: "off",
     });
     ui.input.addEventListener("keydown", onInputKey);
@@ -719,39 +573,41 @@
     var headers = { "Content-Type": "application/json", Accept: "application/json" };
     if (API_KEY) headers["X-API-Key"] = API_KEY;
 
-    return new Promise(function (resolve, reject) {
-      if (!controller) {
-        // Without AbortController the request can't be cancelled, but the timeout still fires.
-        setTimeout(function () { reject({ kind: "timeout" }); }, TIMEOUT_MS);
-      }
-      fetch(ENDPOINT + "/ask", {
-        method: "POST",
-        mode: "cors",
-        credentials: "omit",
-        headers: headers,
-        body: JSON.stringify(askBody(question)),
-        signal: controller ? controller.signal : undefined,
-      }).then(function (res) {
-        return res.text().then(function (body) {
-          var json = null;
-          try { json = body ? JSON.parse(body) : null; } catch (e) { json = null; }
-          if (!res.ok) {
-            reject({
-              kind: "http",
-              status: res.status,
-              detail: detailOf(json),
-              retryAfter: parseInt(res.headers.get("Retry-After") || "", 10),
-            });
-          } else if (!isAskResponse(json)) {
-            reject({ kind: "bad" });
-          } else {
-            resolve(json);
-          }
+    return limitsReady.then(function () {
+      return new Promise(function (resolve, reject) {
+        if (!controller) {
+          // Without AbortController the request can't be cancelled, but the timeout still fires.
+          setTimeout(function () { reject({ kind: "timeout" }); }, TIMEOUT_MS);
+        }
+        fetch(ENDPOINT + "/ask", {
+          method: "POST",
+          mode: "cors",
+          credentials: "omit",
+          headers: headers,
+          body: JSON.stringify(askBody(question)),
+          signal: controller ? controller.signal : undefined,
+        }).then(function (res) {
+          return res.text().then(function (body) {
+            var json = null;
+            try { json = body ? JSON.parse(body) : null; } catch (e) { json = null; }
+            if (!res.ok) {
+              reject({
+                kind: "http",
+                status: res.status,
+                detail: detailOf(json),
+                retryAfter: parseInt(res.headers.get("Retry-After") || "", 10),
+              });
+            } else if (!isAskResponse(json)) {
+              reject({ kind: "bad" });
+            } else {
+              resolve(json);
+            }
+          });
+        }).catch(function (error) {
+          reject({ kind: timedOut || (error && error.name === "AbortError") ? "timeout" : "network" });
+        }).then(function () {
+          clearTimeout(timer);
         });
-      }).catch(function (error) {
-        reject({ kind: timedOut || (error && error.name === "AbortError") ? "timeout" : "network" });
-      }).then(function () {
-        clearTimeout(timer);
       });
     });
   }
@@ -912,7 +768,61 @@
         list,
       ]));
     }
+    if (typeof res.id === "string" && res.id) card.appendChild(renderFeedback(item));
     return h("div", { class: "msg bot" }, card);
+  }
+
+  // ---------------------------------------------------------------- feedback --
+
+  /** "Was this helpful?" with two toggle buttons; a later vote replaces the earlier one. */
+  function renderFeedback(item) {
+    var status = h("p", { class: "feedback-status", role: "status", "aria-live": "polite" });
+    var buttons = [];
+    function vote(helpful) {
+      buttons.forEach(function (b) { b.disabled = true; });
+      status.textContent = "";
+      status.classList.remove("error");
+      sendFeedback(item.data.id, helpful).then(function () {
+        item.vote = helpful;
+        saveHistory();
+        paint();
+        status.textContent = t("feedbackThanks");
+      }, function () {
+        status.textContent = t("feedbackError");
+        status.classList.add("error");
+      }).then(function () {
+        buttons.forEach(function (b) { b.disabled = false; });
+      });
+    }
+    function button(helpful) {
+      var label = helpful ? t("helpful") : t("notHelpful");
+      return h("button", {
+        class: "vote " + (helpful ? "vote-up" : "vote-down"), type: "button", "aria-pressed": "false",
+        onclick: function () { vote(helpful); },
+      }, [icon("thumb", helpful ? null : "icon-down"), h("span", null, label)]);
+    }
+    buttons = [button(true), button(false)];
+    function paint() {
+      buttons[0].setAttribute("aria-pressed", item.vote === true ? "true" : "false");
+      buttons[1].setAttribute("aria-pressed", item.vote === false ? "true" : "false");
+    }
+    paint();
+    var prompt = h("span", { class: "feedback-prompt" }, t("feedbackPrompt"));
+    var group = h("div", { class: "feedback", role: "group", dir: CHROME_DIR, lang: LANG }, [prompt].concat(buttons));
+    prompt.id = "rag-fb-" + item.data.id;
+    group.setAttribute("aria-labelledby", prompt.id);
+    return h("div", { class: "feedback-wrap" }, [group, status]);
+  }
+
+  function sendFeedback(id, helpful) {
+    var headers = { "Content-Type": "application/json", Accept: "application/json" };
+    if (API_KEY) headers["X-API-Key"] = API_KEY;
+    return fetch(ENDPOINT + "/feedback", {
+      method: "POST", mode: "cors", credentials: "omit", headers: headers,
+      body: JSON.stringify({ id: id, helpful: helpful }),
+    }).then(function (res) {
+      if (!res.ok) throw new Error("feedback " + res.status);
+    });
   }
 
   function citationLabel(c) {
