@@ -123,6 +123,7 @@ class Settings(BaseSettings):
         from rag.api.ratelimit import check_storage_uri
 
         return check_storage_uri(value)
+
     # -- the newsroom: question log, reports, metrics (rag/newsroom/, rag/api/metrics.py) --
     data_dir: Path = Field(
         Path("data"), description="Folder of the question log (`questions.sqlite`)."
