@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -69,6 +69,21 @@ class Settings(BaseSettings):
         20_000,
         ge=0,
         description="Up to this many passages the vector index is exact (flat); beyond, HNSW.",
+    )
+
+    # -- indexing at archive scale (README: "Backfill on Ray") --
+    passage_vectors: Literal["pooled", "full"] = Field(
+        "pooled",
+        description="How `rag index` makes passage vectors: 'pooled' from the sentence vectors "
+        "it embeds anyway (one pass), or 'full' by embedding each passage too (two passes).",
+    )
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster for `rag index` (host:port, ray://host:10001, auto), or "
+        "'local' to start one on this machine. Unset: index in this process.",
+    )
+    ray_workers: int = Field(
+        0, ge=0, description="Embedding actors on the Ray cluster; 0: one per cluster CPU."
     )
 
     @field_validator("cors_origins", mode="before")
