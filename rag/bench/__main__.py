@@ -96,11 +96,13 @@ def main(argv: list[str] | None = None) -> None:
             rounds=1 if args.quick else 2,
         )
     if "indexing" not in skip:
-        from rag.bench.indexing import footprint, indexing
+        from rag.bench.indexing import archive_indexing, footprint, indexing
 
         print("indexing ...", flush=True)
         results["indexing"] = indexing(embedder, copies=2 if args.quick else 8)
         results["indexing"]["footprint"] = footprint(settings.index_dir)
+        print("indexing the dev archive ...", flush=True)
+        results["archive_indexing"] = archive_indexing(embedder, stride=9 if args.quick else 3)
     service.close()
     if "scaling" not in skip:
         from rag.bench.scaling import scaling
