@@ -12,7 +12,7 @@ from rag.bench.common import QuestionSource, machine
 from rag.config import Settings
 from rag.service import QAService
 
-SECTIONS = ("floor", "concurrency", "http", "indexing", "scaling")
+SECTIONS = ("floor", "concurrency", "http", "indexing", "archive", "ray", "scaling")
 LEVELS = (1, 4, 16)  # the concurrency levels of the issue
 
 
@@ -96,13 +96,21 @@ def main(argv: list[str] | None = None) -> None:
             rounds=1 if args.quick else 2,
         )
     if "indexing" not in skip:
-        from rag.bench.indexing import archive_indexing, footprint, indexing
+        from rag.bench.indexing import footprint, indexing
 
         print("indexing ...", flush=True)
         results["indexing"] = indexing(embedder, copies=2 if args.quick else 8)
         results["indexing"]["footprint"] = footprint(settings.index_dir)
+    if "archive" not in skip:
+        from rag.bench.indexing import archive_indexing
+
         print("indexing the dev archive ...", flush=True)
         results["archive_indexing"] = archive_indexing(embedder, stride=9 if args.quick else 3)
+    if "ray" not in skip:
+        from rag.bench.indexing import ray_indexing
+
+        print("indexing the dev archive on Ray ...", flush=True)
+        results["ray_indexing"] = ray_indexing(embedder, stride=9 if args.quick else 3)
     service.close()
     if "scaling" not in skip:
         from rag.bench.scaling import scaling

@@ -156,3 +156,47 @@ def _rates(seconds: float, passages: int, tokens: int | None) -> dict:
         "passages_per_s": round(passages / seconds, 2),
         "tokens_per_s": round(tokens / seconds, 1) if tokens else None,
     }
+
+
+def ray_indexing(embedder: Embedder, stride: int = ARCHIVE_STRIDE, workers: int = 2) -> dict:
+    """The same archive slice through `rag index --ray local`, and per worker.
+
+    `build` is the whole run as the CLI does it (Ray start-up, actors, model
+    loads, then the driver's term table and calibration); `per_worker` times
+    only the cluster's part with one actor, after a warm-up run, which is the
+    figure that multiplies with workers.
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        return {"skipped": f"Ray is not installed ({exc}); pip install '.[ray]'"}
+    from rag.embeddings import canonical_model_name
+    from rag.index.ray_backfill import RayBackfill
+
+    paths = archive_slice(ARCHIVE_SEEDS, stride)
+    passages = sum(len(d.passages) for d in read_documents(paths))
+    model = canonical_model_name(embedder.name)
+    result: dict = {"documents": len(paths), "passages": passages, "workers": workers}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-ray-") as tmp:
+        folder = Path(tmp) / "seeds"
+        folder.mkdir()
+        for path in paths:
+            shutil.copy(path, folder / path.name)
+        t0 = time.perf_counter()
+        build_index(
+            folder,
+            IndexStore(Path(tmp) / "index"),
+            embedder,
+            prepare_documents=RayBackfill("local", model, workers=workers),
+        )
+        result["build"] = _rates(time.perf_counter() - t0, passages, None)
+        ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
+        try:
+            one = RayBackfill("local", model, workers=1)
+            one(discover(folder)[:1], {})  # warm-up: the pool's first actor start
+            t0 = time.perf_counter()
+            one(discover(folder), {})
+            result["per_worker"] = _rates(time.perf_counter() - t0, passages, None)
+        finally:
+            ray.shutdown()
+    return result

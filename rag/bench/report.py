@@ -151,6 +151,15 @@ def render(results: dict) -> str:
     a = results.get("archive_indexing")
     if a and "skipped" not in a:
         parts.append(_archive(a))
+    r = results.get("ray_indexing")
+    if r and "skipped" not in r:
+        parts.append(
+            f"\n== the same slice on Ray (local, {r['workers']} workers): rag index "
+            f"{r['build']['seconds']} s ({r['build']['passages_per_s']} passages/s); "
+            f"one worker embeds {r['per_worker']['passages_per_s']} passages/s"
+        )
+    elif r:
+        parts.append(f"\n== Ray: skipped ({r['skipped']})")
     s = results.get("scaling")
     if s:
         p = s["params"]
