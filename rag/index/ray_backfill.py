@@ -10,7 +10,7 @@ the generation exactly as it does locally (term table, calibration, manifest,
 atomic CURRENT switch). A run that fails raises before any generation is
 written, so the current index keeps serving.
 
-Faults: the actors are created with unlimited restarts and task retries, so
+Faults: Ray Data creates the actors with unlimited restarts and task retries, so
 a worker process killed mid-run is restarted and its batch is run again.
 A batch that raises (a bad document, a broken model) is not retried: the run
 fails with Ray's error.
@@ -135,11 +135,11 @@ class RayBackfill:
                 batch_size=self.docs_per_task,
                 batch_format="numpy",
                 concurrency=min(workers, len(rows)),
+                # Ray Data creates these actors with unlimited restarts and task retries
+                # (max_restarts=-1, max_task_retries=-1): a killed actor is restarted and
+                # its unfinished batch retried. Passing them explicitly is deprecated since
+                # 2.60; tests/test_ray_backfill.py kills a worker to hold Ray to it.
                 num_cpus=1,
-                # Ray Data's defaults too, written out because the backfill relies on them:
-                # a killed actor is restarted and its unfinished batch retried.
-                max_restarts=-1,
-                max_task_retries=-1,
             )
             prepared: list[Prepared] = []
             for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
