@@ -163,8 +163,9 @@ def ray_indexing(embedder: Embedder, stride: int = ARCHIVE_STRIDE, workers: int 
 
     `build` is the whole run as the CLI does it (Ray start-up, actors, model
     loads, then the driver's term table and calibration); `per_worker` times
-    only the cluster's part with one actor, after a warm-up run, which is the
-    figure that multiplies with workers.
+    only the cluster's part with one actor (its start and model load included;
+    a warm-up run first loads Ray's worker processes), the figure that
+    multiplies with workers.
     """
     try:
         import ray
