@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from helpers import HashEmbedder
 
-from rag.index.embedding import embed_documents
+from rag.index.embedding import embed_documents, texts_to_embed
 from rag.ingest import parse_document
 
 ONE = "Title one\n\nThe river floods every spring. Farmers plant after it.\n\nA single sentence.\n"
@@ -35,3 +35,10 @@ def test_pooled_passage_vector_leans_to_its_longer_sentence():
     vector = doc.passage_vectors[0]
     assert np.isclose(np.linalg.norm(vector), 1.0)
     assert vector @ long > vector @ short
+
+
+def test_the_count_for_progress_is_what_is_sent():
+    embedder = HashEmbedder()
+    docs = [parse_document(ONE, "one"), parse_document(ONE.replace("one", "three"), "three")]
+    embed_documents(docs, embedder, mode="full")
+    assert texts_to_embed(docs, "full") == len(embedder.passage_texts)

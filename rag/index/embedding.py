@@ -121,13 +121,8 @@ def prepare(
 
 
 def texts_to_embed(documents: Iterable[Document], mode: str = "pooled") -> int:
-    """How many texts `embed_documents` sends to the model (before removing repeats)."""
-    total = 0
-    for doc in documents:
-        for passage in doc.passages:
-            spans = sentence_spans(passage)
-            total += len(spans) + (1 if mode == "full" or not spans else 0)
-    return total
+    """How many texts `embed_documents` sends to the model for these documents."""
+    return len({t for doc in documents for t in _plan(doc, mode).texts})
 
 
 def embed_documents(
