@@ -73,7 +73,8 @@ class Settings(BaseSettings):
 
     # -- indexing at archive scale (README: "Backfill on Ray") --
     passage_vectors: Literal["pooled", "full"] = Field(
-        "pooled",
+        # "full" until `make eval-archive` confirms "pooled" loses no quality.
+        "full",
         description="How `rag index` makes passage vectors: 'pooled' from the sentence vectors "
         "it embeds anyway (one pass), or 'full' by embedding each passage too (two passes).",
     )

@@ -79,7 +79,7 @@ def build_index(
     exact_search_limit: int = EXACT_SEARCH_LIMIT,
     on_total: Callable[[int], None] | None = None,
     on_progress: Progress | None = None,
-    passage_vectors: str = "pooled",
+    passage_vectors: str = "full",
     prepare_documents: Prepare | None = None,
 ) -> BuildReport:
     """Write a new index generation for every document in `seeds_dir`.

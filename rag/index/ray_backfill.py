@@ -84,7 +84,7 @@ class RayBackfill:
         self,
         address: str,
         model: str,
-        mode: str = "pooled",
+        mode: str = "full",
         workers: int = 0,
         docs_per_task: int = DOCS_PER_TASK,
         batch: int = EMBED_BATCH,
