@@ -36,11 +36,21 @@ def main() -> None:
 @click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), help="Source folder.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--model", help="Embedding model name or local path.")
-def index(seeds_dir: Path | None, index_dir: Path | None, model: str | None) -> None:
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Parse and embed on this Ray cluster ('local' starts one); see RAG_RAY_ADDRESS.",
+)
+def index(
+    seeds_dir: Path | None, index_dir: Path | None, model: str | None, ray_address: str | None
+) -> None:
     """Build the index from the seed documents (unchanged documents are reused)."""
     from rag.embeddings import load_embedder
 
-    settings = _settings(seeds_dir=seeds_dir, index_dir=index_dir, model=model)
+    settings = _settings(
+        seeds_dir=seeds_dir, index_dir=index_dir, model=model, ray_address=ray_address
+    )
     embedder = load_embedder(settings.model)
     _build(settings, embedder)
 
@@ -53,7 +63,15 @@ def _build(settings: Settings, embedder: object) -> None:
     from rag.index.store import IndexStore
     from rag.ingest import IngestLimits
 
-    # One bar over every text the model embeds: paragraphs, sentences, new terms.
+    prepare = None
+    if settings.ray_address:
+        from rag.index.ray_backfill import RayBackfill
+
+        prepare = RayBackfill(
+            settings.ray_address, settings.model, settings.passage_vectors, settings.ray_workers
+        )
+    # One bar over every text the model embeds: paragraphs, sentences, new terms
+    # (documents, not texts, while a Ray cluster embeds them).
     with tqdm(total=0, unit="text", desc="embedding", disable=None) as bar:
 
         def add_to_total(count: int) -> None:
@@ -68,6 +86,8 @@ def _build(settings: Settings, embedder: object) -> None:
             on_total=add_to_total,
             on_progress=bar.update,
             limits=IngestLimits(settings.max_document_bytes, settings.max_document_chars),
+            passage_vectors=settings.passage_vectors,
+            prepare_documents=prepare,
         )
     for path, why in report.skipped:
         click.echo(f"skipped {path}: {why}", err=True)

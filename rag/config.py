@@ -159,6 +159,22 @@ class Settings(BaseSettings):
             )
         return value.strip()
 
+    # -- indexing at archive scale (README: "Backfill on Ray") --
+    passage_vectors: Literal["pooled", "full"] = Field(
+        # "full" until `make eval-archive` confirms "pooled" loses no quality.
+        "full",
+        description="How `rag index` makes passage vectors: 'pooled' from the sentence vectors "
+        "it embeds anyway (one pass), or 'full' by embedding each passage too (two passes).",
+    )
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster for `rag index` (host:port, ray://host:10001, auto), or "
+        "'local' to start one on this machine. Unset: index in this process.",
+    )
+    ray_workers: int = Field(
+        0, ge=0, description="Embedding actors on the Ray cluster; 0: one per cluster CPU."
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -264,7 +264,12 @@ class QAService:
         doc = parse_text(body, kind, doc_id, f"api:{doc_id}", url, title, published, limits)
         source = {"kind": kind, "body": body, "url": url, "title": title, "published": published}
         report = upsert_document(
-            self.store, self._writer(), doc, source, self.settings.exact_search_limit
+            self.store,
+            self._writer(),
+            doc,
+            source,
+            self.settings.exact_search_limit,
+            self.settings.passage_vectors,
         )
         self.reload()
         return report
@@ -274,7 +279,11 @@ class QAService:
         from rag.index.update import delete_document
 
         report = delete_document(
-            self.store, self._writer(), doc_id, self.settings.exact_search_limit
+            self.store,
+            self._writer(),
+            doc_id,
+            self.settings.exact_search_limit,
+            self.settings.passage_vectors,
         )
         self.reload()
         return report

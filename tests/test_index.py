@@ -26,10 +26,11 @@ from helpers import (
 )
 
 import rag.index.builder
+import rag.index.embedding
 import rag.ingest.plain
 from rag.documents import content_hash
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
-from rag.index.builder import passage_embedding_text
+from rag.index.builder import build_index, passage_embedding_text, sentence_spans
 from rag.index.store import DOCUMENTS, MANIFEST, POINTER, SENTENCES, VECTORS, IndexStore
 from rag.index.vectors import all_vectors
 from rag.ingest import discover, load_document
@@ -107,12 +108,32 @@ def test_loaded_index_matches_the_documents(built: Path, seeds: Path):
     assert loaded.documents["chip-pact"].author.text == "Jane Doe"
 
 
-def test_vectors_are_the_embedded_passages(built: Path, seeds: Path):
-    loaded = IndexStore(built).load()
+def test_vectors_are_pooled_from_the_embedded_sentences(seeds: Path, index: Path):
+    build_index(seeds, IndexStore(index), HashEmbedder(), passage_vectors="pooled")
+    loaded = IndexStore(index).load()
+    docs = parsed(seeds)
+    expected = []
+    for doc in docs.values():
+        for p in doc.passages:
+            texts = [doc.source[s:e] for s, e in sentence_spans(p)]
+            weights = np.array([len(t) for t in texts], np.float32)[:, None]
+            pooled = (weights * HashEmbedder().embed_passages(texts)).sum(axis=0)
+            expected.append(pooled / np.linalg.norm(pooled))
+    np.testing.assert_allclose(all_vectors(loaded.vectors), np.vstack(expected), atol=1e-6)
+
+
+def test_full_passage_vectors_are_the_embedded_passages(seeds: Path, index: Path):
+    build_index(seeds, IndexStore(index), HashEmbedder(), passage_vectors="full")
+    loaded = IndexStore(index).load()
     docs = parsed(seeds)
     texts = [passage_embedding_text(d, p) for d in docs.values() for p in d.passages]
     expected = HashEmbedder().embed_passages(texts)
     np.testing.assert_allclose(all_vectors(loaded.vectors), expected, atol=1e-6)
+
+
+def test_changing_how_passage_vectors_are_made_re_embeds(built: Path, seeds: Path):
+    report = build_index(seeds, IndexStore(built), HashEmbedder(), passage_vectors="pooled")
+    assert sorted(report.embedded) == ["chip-pact", "putin-beijing", "rivers"]
 
 
 def test_first_build_embeds_every_document(seeds: Path, index: Path):
@@ -206,14 +227,15 @@ def test_changed_parsing_rules_reembed_unchanged_files(
 
 
 def test_changed_embedding_text_reembeds_unchanged_files(built: Path, seeds: Path, monkeypatch):
-    real = rag.index.builder.passage_embedding_text
+    build_index(seeds, IndexStore(built), HashEmbedder(), passage_vectors="full")
+    real = rag.index.embedding.passage_embedding_text
     monkeypatch.setattr(
-        rag.index.builder,
+        rag.index.embedding,
         "passage_embedding_text",
         lambda doc, passage: "new rule | " + real(doc, passage),
     )
     embedder = HashEmbedder()
-    report = build(seeds, built, embedder)
+    report = build_index(seeds, IndexStore(built), embedder, passage_vectors="full")
     assert sorted(report.embedded) == ["chip-pact", "putin-beijing", "rivers"]
     assert any(t.startswith("new rule | ") for t in embedder.passage_texts)
 
@@ -244,6 +266,7 @@ from pathlib import Path
 
 import rag.embeddings
 import rag.index.builder
+import rag.index.embedding
 import rag.ingest.plain
 from helpers import HashEmbedder
 

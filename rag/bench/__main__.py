@@ -12,7 +12,17 @@ from rag.bench.common import QuestionSource, machine
 from rag.config import Settings
 from rag.service import QAService
 
-SECTIONS = ("floor", "clients", "concurrency", "http", "questionlog", "indexing", "scaling")
+SECTIONS = (
+    "floor",
+    "clients",
+    "concurrency",
+    "http",
+    "questionlog",
+    "indexing",
+    "archive",
+    "ray",
+    "scaling",
+)
 LEVELS = (1, 4, 16)  # the concurrency levels of the issue
 
 
@@ -120,6 +130,16 @@ def main(argv: list[str] | None = None) -> None:
         print("indexing ...", flush=True)
         results["indexing"] = indexing(embedder, copies=2 if args.quick else 8)
         results["indexing"]["footprint"] = footprint(settings.index_dir)
+    if "archive" not in skip:
+        from rag.bench.indexing import archive_indexing
+
+        print("indexing the dev archive ...", flush=True)
+        results["archive_indexing"] = archive_indexing(embedder, stride=9 if args.quick else 3)
+    if "ray" not in skip:
+        from rag.bench.indexing import ray_indexing
+
+        print("indexing the dev archive on Ray ...", flush=True)
+        results["ray_indexing"] = ray_indexing(embedder, stride=9 if args.quick else 3)
     service.close()
     if "scaling" not in skip:
         from rag.bench.scaling import scaling

@@ -1,4 +1,4 @@
-"""Indexing throughput: a full `build_index` of synthetic articles with the real model.
+"""Indexing throughput: `build_index` on a slice of the dev archive and on synthetic articles.
 
 Each synthetic article is the seed article with the sentences of every body
 paragraph shuffled: the same shape (title, headings, byline, boilerplate) and
@@ -7,7 +7,9 @@ length, different text, so nothing is reused and every passage is embedded.
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -15,7 +17,9 @@ from pathlib import Path
 from rag.bench.common import ARTICLE
 from rag.embeddings import Embedder
 from rag.index.builder import build_index
+from rag.index.embedding import EMBED_BATCH, passage_embedding_text
 from rag.index.store import IndexStore
+from rag.ingest import discover, load_document
 from rag.text.sentences import split_sentences
 
 
@@ -79,3 +83,125 @@ def footprint(index_dir: Path) -> dict:
         "bytes_per_passage": {name: round(size / count, 1) for name, size in files.items()},
         "total_bytes_per_passage": round(sum(files.values()) / count, 1),
     }
+
+
+ARCHIVE_SEEDS = Path("eval/archive/seeds")
+# A fixed slice of the dev archive: every third document by name, so Arabic
+# Wikipedia, XQuAD in both languages and the seed article are all in it.
+ARCHIVE_STRIDE = 3
+
+
+def archive_slice(seeds: Path = ARCHIVE_SEEDS, stride: int = ARCHIVE_STRIDE) -> list[Path]:
+    return discover(seeds)[::stride]
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def archive_indexing(
+    embedder: Embedder, seeds: Path = ARCHIVE_SEEDS, stride: int = ARCHIVE_STRIDE
+) -> dict:
+    """Index a slice of the dev archive, next to the engine embedding its passages once.
+
+    All three on the same texts in the same run: the engine alone (passages in
+    batches of 32, what the issue measured), a build as `rag index` does it,
+    and a build that also embeds every passage (`passage_vectors="full"`).
+    """
+    paths = archive_slice(seeds, stride)
+    if not paths:
+        return {"skipped": f"no documents in {seeds}/"}
+    documents = _read(paths)
+    texts = [passage_embedding_text(d, p) for d in documents for p in d.passages]
+    count = getattr(embedder, "count_tokens", None)
+    tokens = sum(count(texts)) if count else None
+
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), EMBED_BATCH):
+        embedder.embed_passages(texts[i : i + EMBED_BATCH])
+    engine_s = time.perf_counter() - t0
+    result: dict = {
+        "documents": len(documents),
+        "passages": len(texts),
+        "tokens": tokens,
+        "engine": _rates(engine_s, len(texts), tokens),
+    }
+    with tempfile.TemporaryDirectory(prefix="rag-bench-archive-") as tmp:
+        folder = Path(tmp) / "seeds"
+        folder.mkdir()
+        for path in paths:
+            shutil.copy(path, folder / path.name)
+        for mode in ("pooled", "full"):
+            store = IndexStore(Path(tmp) / f"index-{mode}")
+            t0 = time.perf_counter()
+            build_index(folder, store, embedder, passage_vectors=mode)
+            seconds = time.perf_counter() - t0
+            result[mode] = {
+                **_rates(seconds, len(texts), tokens),
+                "over_engine": round(seconds / engine_s, 2),
+            }
+            if mode == "pooled":
+                before = _rss_bytes()
+                loaded = store.load()
+                result["memory_bytes_per_passage"] = round((_rss_bytes() - before) / len(texts))
+                del loaded
+                result["footprint"] = footprint(store.root)
+    return result
+
+
+def _rates(seconds: float, passages: int, tokens: int | None) -> dict:
+    return {
+        "seconds": round(seconds, 2),
+        "passages_per_s": round(passages / seconds, 2),
+        "tokens_per_s": round(tokens / seconds, 1) if tokens else None,
+    }
+
+
+def ray_indexing(embedder: Embedder, stride: int = ARCHIVE_STRIDE, workers: int = 2) -> dict:
+    """The same archive slice through `rag index --ray local`, and per worker.
+
+    `build` is the whole run as the CLI does it (Ray start-up, actors, model
+    loads, then the driver's term table and calibration); `per_worker` times
+    only the cluster's part with one actor (its start and model load included;
+    a warm-up run first loads Ray's worker processes), the figure that
+    multiplies with workers.
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        return {"skipped": f"Ray is not installed ({exc}); pip install '.[ray]'"}
+    from rag.embeddings import canonical_model_name
+    from rag.index.ray_backfill import RayBackfill
+
+    paths = archive_slice(ARCHIVE_SEEDS, stride)
+    passages = sum(len(d.passages) for d in _read(paths))
+    model = canonical_model_name(embedder.name)
+    result: dict = {"documents": len(paths), "passages": passages, "workers": workers}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-ray-") as tmp:
+        folder = Path(tmp) / "seeds"
+        folder.mkdir()
+        for path in paths:
+            shutil.copy(path, folder / path.name)
+        t0 = time.perf_counter()
+        build_index(
+            folder,
+            IndexStore(Path(tmp) / "index"),
+            embedder,
+            prepare_documents=RayBackfill("local", model, workers=workers),
+        )
+        result["build"] = _rates(time.perf_counter() - t0, passages, None)
+        ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
+        try:
+            one = RayBackfill("local", model, workers=1)
+            one(_read(discover(folder)[:1]), {})  # warm-up: the pool's first actor start
+            t0 = time.perf_counter()
+            one(_read(discover(folder)), {})
+            result["per_worker"] = _rates(time.perf_counter() - t0, passages, None)
+        finally:
+            ray.shutdown()
+    return result
+
+
+def _read(paths: list[Path]) -> list:
+    return [load_document(p) for p in paths]

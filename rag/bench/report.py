@@ -155,6 +155,18 @@ def render(results: dict) -> str:
             parts.append(
                 f"served index on disk: {fp['total_bytes_per_passage']:.0f} bytes/passage ({files})"
             )
+    a = results.get("archive_indexing")
+    if a and "skipped" not in a:
+        parts.append(_archive(a))
+    r = results.get("ray_indexing")
+    if r and "skipped" not in r:
+        parts.append(
+            f"\n== the same slice on Ray (local, {r['workers']} workers): rag index "
+            f"{r['build']['seconds']} s ({r['build']['passages_per_s']} passages/s); "
+            f"one worker embeds {r['per_worker']['passages_per_s']} passages/s"
+        )
+    elif r:
+        parts.append(f"\n== Ray: skipped ({r['skipped']})")
     s = results.get("scaling")
     if s:
         p = s["params"]
@@ -244,3 +256,24 @@ def _questionlog(q: dict) -> str:
             f"queue) vs QAService.ask p50 {hook['ask_p50_ms']} ms = {hook['hook_share_of_ask']:.3%}"
         )
     return "\n".join(lines)
+
+
+def _archive(a: dict) -> str:
+    def line(name: str, r: dict) -> str:
+        tokens = f", {r['tokens_per_s']} tokens/s" if r.get("tokens_per_s") else ""
+        ratio = f", {r['over_engine']}x the engine" if "over_engine" in r else ""
+        return f"{name}: {r['seconds']} s, {r['passages_per_s']} passages/s{tokens}{ratio}"
+
+    fp = a.get("footprint") or {}
+    return "\n".join(
+        [
+            f"\n== indexing the dev archive: {a['documents']} documents, {a['passages']} passages, "
+            f"{a['tokens']} tokens",
+            line("engine alone, passages once in batches of 32", a["engine"]),
+            line("rag index (pooled passage vectors)", a["pooled"]),
+            line("rag index with passage_vectors=full", a["full"]),
+            f"index / engine: {_target(a['pooled']['over_engine'], 1.25, below=True)}",
+            f"memory {a.get('memory_bytes_per_passage')} bytes/passage (RSS growth on load), "
+            f"disk {fp.get('total_bytes_per_passage')} bytes/passage",
+        ]
+    )

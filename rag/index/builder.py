@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from rag.documents import Document, Passage
+from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name
 from rag.errors import RagError
 from rag.index.bm25 import BM25Index
 from rag.index.calibration import blended_similarity, fit_calibration
+from rag.index.embedding import (
+    EmbeddedDocument,
+    Prepared,
+    embedding_key,  # noqa: F401  (re-exported: tests and tools import them from here)
+    passage_embedding_text,  # noqa: F401
+    prepare,
+    sentence_spans,  # noqa: F401
+)
 from rag.index.store import (
     DOCUMENTS,
     FORMAT_VERSION,
@@ -30,9 +39,7 @@ from rag.index.terms import TermTable
 from rag.index.vectors import EXACT_SEARCH_LIMIT, build_vector_index, index_kind, write_vector_index
 from rag.ingest import IngestLimits
 from rag.ingest.sources import collect_all
-from rag.text.sentences import split_sentences
 
-EMBED_BATCH = 32
 # Bump when what a build derives from unchanged documents changes (the term
 # table, the calibration): the next `rag index` then rewrites the generation,
 # reusing every vector it can, instead of keeping the current one.
@@ -55,40 +62,17 @@ class BuildReport:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file, caveat): indexed
 
 
-def passage_embedding_text(doc: Document, passage: Passage) -> str:
-    """What the model sees for a passage: the paragraph alone.
+class Prepare(Protocol):
+    """Embed each of `documents` whose manifest entry in `previous` no longer fits."""
 
-    Prefixing the title and section heading was measured (`rag eval`, dev and
-    held-out sets): it helped some held-out questions and hurt as many dev
-    ones, because every paragraph then shares the title's words and the
-    vectors crowd together. The plain paragraph is the simpler of two equals.
-    """
-    return passage.text
-
-
-def sentence_spans(passage: Passage) -> list[tuple[int, int]]:
-    """Absolute (start, end) of each sentence of a passage."""
-    return [(passage.start + s, passage.start + e) for s, e in split_sentences(passage.text)]
-
-
-def embedding_key(doc: Document) -> str:
-    """A hash of exactly what gets embedded for a document, and where it sits.
-
-    The content hash alone is not enough to reuse vectors: when the parsing or
-    sentence rules change, an unchanged file yields other passages, sections or
-    sentence spans, and the old vectors would no longer line up with them.
-    """
-    items = [
-        [passage_embedding_text(doc, p), p.start, p.end, sentence_spans(p)] for p in doc.passages
-    ]
-    return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-@dataclass
-class _Embedded:
-    passage_vectors: np.ndarray
-    sentence_spans: list[tuple[int, int, int]]  # (passage index within doc, start, end)
-    sentence_vectors: np.ndarray
+    def __call__(
+        self,
+        documents: list[Document],
+        previous: dict[str, dict],
+        *,
+        on_total: Callable[[int], None] | None = None,
+        on_progress: Progress | None = None,
+    ) -> list[Prepared]: ...
 
 
 def build_index(
@@ -99,6 +83,8 @@ def build_index(
     on_total: Callable[[int], None] | None = None,
     on_progress: Progress | None = None,
     limits: IngestLimits | None = None,
+    passage_vectors: str = "full",
+    prepare_documents: Prepare | None = None,
 ) -> BuildReport:
     """Write a new index generation for every document in `seeds_dir`.
 
@@ -108,9 +94,13 @@ def build_index(
 
     Progress: `on_total(n)` adds n texts to embed (once per phase: paragraphs and
     sentences, then new corpus terms); `on_progress(n)` reports n embedded.
+    `passage_vectors` is how passage vectors are made (`rag.index.embedding`);
+    `prepare_documents` replaces the local parsing and embedding (`rag.index.ray_backfill`).
     """
     started = time.perf_counter()
     model = canonical_model_name(embedder.name)
+    if prepare_documents is None:
+        prepare_documents = functools.partial(prepare, embedder=embedder, mode=passage_vectors)
     with store.lock():
         collected = collect_all(seeds_dir, store.root, limits)
         if not collected.documents:
@@ -120,21 +110,21 @@ def build_index(
                 "add articles there first"
             )
         previous = _reusable(store, model)
+        old_entries = previous.manifest["documents"] if previous else {}
+        # Embedding (locally, or spread over a Ray cluster), then one writer.
+        prepared = prepare_documents(
+            collected.documents, old_entries, on_total=on_total, on_progress=on_progress
+        )
         # Grouped by language, so that each language's passages are one row range.
-        documents = sorted(collected.documents, key=lambda d: (d.language, d.id))
+        prepared.sort(key=lambda item: (item.document.language, item.document.id))
+        documents = [item.document for item in prepared]
         report = BuildReport(
             documents=len(documents), skipped=collected.skipped, notes=collected.notes
         )
-        old_entries = previous.manifest["documents"] if previous else {}
         report.removed = sorted(set(old_entries) - {d.id for d in documents})
-        keys = {d.id: embedding_key(d) for d in documents}
+        keys = {item.document.id: item.key for item in prepared}
 
-        changed = {
-            d.id
-            for d in documents
-            if old_entries.get(d.id, {}).get("hash") != d.content_hash
-            or old_entries.get(d.id, {}).get("embedding_key") != keys[d.id]
-        }
+        changed = {item.document.id for item in prepared if item.embedded is not None}
         passages = sum(len(d.passages) for d in documents)
         same_kind = previous is not None and previous.manifest.get("index_type") == (
             "hnsw" if passages > exact_search_limit else "flat"
@@ -152,20 +142,12 @@ def build_index(
             report.passages = passages
             report.seconds = time.perf_counter() - started
             return report
-        if on_total:
-            # Every text the model will embed: paragraphs, then their sentences.
-            on_total(
-                sum(
-                    len(d.passages) + sum(len(sentence_spans(p)) for p in d.passages)
-                    for d in documents
-                    if d.id in changed
-                )
-            )
         rows_by_doc = previous.document_rows if previous else {}
-        embedded: dict[str, _Embedded] = {}
-        for doc in documents:
-            if doc.id in changed:
-                embedded[doc.id] = _embed_document(doc, embedder, on_progress)
+        embedded: dict[str, EmbeddedDocument] = {}
+        for item in prepared:
+            doc = item.document
+            if item.embedded is not None:
+                embedded[doc.id] = item.embedded
                 report.embedded.append(doc.id)
             else:
                 embedded[doc.id] = _reuse_document(previous, rows_by_doc[doc.id])
@@ -209,33 +191,11 @@ def _reusable(store: IndexStore, model: str) -> LoadedIndex | None:
     return previous
 
 
-def _embed_document(doc: Document, embedder: Embedder, on_progress: Progress | None) -> _Embedded:
-    texts = [passage_embedding_text(doc, p) for p in doc.passages]
-    chunks = []
-    for i in range(0, len(texts), EMBED_BATCH):
-        chunks.append(embedder.embed_passages(texts[i : i + EMBED_BATCH]))
-        if on_progress:
-            on_progress(len(texts[i : i + EMBED_BATCH]))
-    passage_vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dim), np.float32)
-
-    spans = [(i, s, e) for i, p in enumerate(doc.passages) for s, e in sentence_spans(p)]
-    sentence_texts = [doc.source[s:e] for _, s, e in spans]
-    sentence_chunks = []
-    for i in range(0, len(sentence_texts), EMBED_BATCH):
-        sentence_chunks.append(embedder.embed_passages(sentence_texts[i : i + EMBED_BATCH]))
-        if on_progress:
-            on_progress(len(sentence_texts[i : i + EMBED_BATCH]))
-    sentence_vectors = (
-        np.vstack(sentence_chunks) if sentence_chunks else np.zeros((0, embedder.dim), np.float32)
-    )
-    return _Embedded(passage_vectors, spans, sentence_vectors)
-
-
-def _reuse_document(previous: LoadedIndex | None, rows: range) -> _Embedded:
+def _reuse_document(previous: LoadedIndex | None, rows: range) -> EmbeddedDocument:
     assert previous is not None
     dim = previous.vectors.d
     if not rows:
-        return _Embedded(np.zeros((0, dim), np.float32), [], np.zeros((0, dim), np.float32))
+        return EmbeddedDocument(np.zeros((0, dim), np.float32), [], np.zeros((0, dim), np.float32))
     passage_vectors = previous.vectors.reconstruct_n(rows.start, len(rows))
     table = previous.sentences
     # Sentences are sorted by passage row, so a document's are one slice.
@@ -247,14 +207,14 @@ def _reuse_document(previous: LoadedIndex | None, rows: range) -> _Embedded:
             table.passage_rows[lo:hi], table.starts[lo:hi], table.ends[lo:hi], strict=True
         )
     ]
-    return _Embedded(passage_vectors, spans, table.vectors[lo:hi])
+    return EmbeddedDocument(passage_vectors, spans, table.vectors[lo:hi])
 
 
 def _write_generation(
     folder: Path,
     documents: list[Document],
     keys: dict[str, str],
-    embedded: dict[str, _Embedded],
+    embedded: dict[str, EmbeddedDocument],
     embedder: Embedder,
     model: str,
     exact_search_limit: int,

@@ -28,14 +28,8 @@ from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name
 from rag.errors import DocumentNotFoundError, RagError
 from rag.index.background import BACKGROUND_QUESTIONS
-from rag.index.builder import (
-    _embed_document,
-    _Embedded,
-    _reusable,
-    _reuse_document,
-    _write_generation,
-    embedding_key,
-)
+from rag.index.builder import _reusable, _reuse_document, _write_generation
+from rag.index.embedding import EmbeddedDocument, embed_documents, embedding_key
 from rag.index.store import IndexStore
 from rag.index.vectors import EXACT_SEARCH_LIMIT
 from rag.ingest.sources import SourceStore
@@ -91,6 +85,7 @@ def write_documents(
     upserts: list[Document],
     deletes: list[str],
     exact_search_limit: int = EXACT_SEARCH_LIMIT,
+    passage_vectors: str = "full",
 ) -> UpdateReport:
     """A new generation: the current one with `upserts` in and `deletes` out.
 
@@ -112,10 +107,11 @@ def write_documents(
     documents = sorted(current.values(), key=lambda d: (d.language, d.id))
     if not any(d.passages for d in documents):
         raise EmptyIndexError("the index would hold no passage; it keeps at least one document")
-    keys = {d.id: embedding_key(d) for d in documents}
+    keys = {d.id: embedding_key(d, passage_vectors) for d in documents}
     entries = previous.manifest["documents"] if previous else {}
     report = UpdateReport(removed=list(deletes), documents=len(documents))
-    embedded: dict[str, _Embedded] = {}
+    embedded: dict[str, EmbeddedDocument] = {}
+    todo = []
     for doc in documents:
         entry = entries.get(doc.id, {})
         if (
@@ -125,8 +121,10 @@ def write_documents(
         ):
             embedded[doc.id] = _reuse_document(previous, previous.document_rows[doc.id])
         else:
-            embedded[doc.id] = _embed_document(doc, embedder, None)
+            todo.append(doc)
             report.embedded.append(doc.id)
+    for doc, made in zip(todo, embed_documents(todo, embedder, passage_vectors), strict=True):
+        embedded[doc.id] = made
     with store.new_generation() as folder:
         _write_generation(
             folder,
@@ -150,11 +148,12 @@ def upsert_document(
     doc: Document,
     source: dict,
     exact_search_limit: int = EXACT_SEARCH_LIMIT,
+    passage_vectors: str = "full",
 ) -> UpdateReport:
     """Keep `source` (SourceStore.save's fields) and index `doc`, durably."""
     with store.lock():
         SourceStore(store.root).save(doc.id, **source)
-        return write_documents(store, embedder, [doc], [], exact_search_limit)
+        return write_documents(store, embedder, [doc], [], exact_search_limit, passage_vectors)
 
 
 def delete_document(
@@ -162,10 +161,11 @@ def delete_document(
     embedder: Embedder,
     doc_id: str,
     exact_search_limit: int = EXACT_SEARCH_LIMIT,
+    passage_vectors: str = "full",
 ) -> UpdateReport:
     with store.lock():
         previous = _reusable(store, canonical_model_name(embedder.name))
         if previous is None or doc_id not in previous.documents:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         SourceStore(store.root).delete(doc_id)
-        return write_documents(store, embedder, [], [doc_id], exact_search_limit)
+        return write_documents(store, embedder, [], [doc_id], exact_search_limit, passage_vectors)
