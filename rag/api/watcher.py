@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 
 from fastapi.concurrency import run_in_threadpool
@@ -23,13 +24,30 @@ from rag.service import QAService
 logger = logging.getLogger("rag.api")
 
 
-def _hold_lease(service: QAService, holder: str) -> None:
-    generation = service.health().index
-    if generation is not None:
-        leases.hold(service.store.root, generation, holder)
+class _Lease:
+    """This replica's lease. Cancelling the watcher does not stop a hold already
+    running in a worker thread, so hold and release share a lock, and nothing is
+    held once released: a late hold can no longer outlive the process."""
+
+    def __init__(self, service: QAService) -> None:
+        self.service = service
+        self.holder = leases.holder_name()
+        self._lock = threading.Lock()
+        self._released = False
+
+    def hold(self) -> None:
+        with self._lock:
+            generation = self.service.health().index
+            if not self._released and generation is not None:
+                leases.hold(self.service.store.root, generation, self.holder)
+
+    def release(self) -> None:
+        with self._lock:
+            self._released = True
+            leases.release(self.service.store.root, self.holder)
 
 
-async def _tick(service: QAService, holder: str, poll: bool) -> None:
+async def _tick(service: QAService, lease: _Lease, poll: bool) -> None:
     if poll:
         try:
             generation = await run_in_threadpool(service.reload_if_changed)
@@ -39,7 +57,7 @@ async def _tick(service: QAService, holder: str, poll: bool) -> None:
             if generation is not None:
                 logger.info("CURRENT changed: now serving index %s", generation)
     try:
-        await run_in_threadpool(_hold_lease, service, holder)
+        await run_in_threadpool(lease.hold)
     except OSError as exc:  # a read-only or vanished index folder must not stop serving
         logger.warning("cannot write the index lease in %s: %s", service.store.root, exc)
 
@@ -47,13 +65,13 @@ async def _tick(service: QAService, holder: str, poll: bool) -> None:
 @contextlib.asynccontextmanager
 async def watch_index(service: QAService, poll_seconds: float) -> AsyncIterator[None]:
     """Run the watcher while the block runs."""
-    holder = leases.holder_name()
+    lease = _Lease(service)
     poll = poll_seconds > 0
     interval = min(poll_seconds, leases.LEASE_REFRESH_S) if poll else leases.LEASE_REFRESH_S
 
     async def run() -> None:
         while True:
-            await _tick(service, holder, poll)
+            await _tick(service, lease, poll)
             await asyncio.sleep(interval)
 
     task = asyncio.create_task(run())
@@ -64,4 +82,4 @@ async def watch_index(service: QAService, poll_seconds: float) -> AsyncIterator[
         with contextlib.suppress(asyncio.CancelledError):
             await task
         with contextlib.suppress(OSError):
-            await run_in_threadpool(leases.release, service.store.root, holder)
+            await run_in_threadpool(lease.release)
