@@ -78,8 +78,11 @@ async def watch_index(service: QAService, poll_seconds: float) -> AsyncIterator[
     try:
         yield
     finally:
+        # Release first: a tick may be inside a reload, which a cancel cannot
+        # interrupt (worker threads run to the end), and shutdown must not wait
+        # for it to drop the lease; `_released` keeps that tick from re-taking it.
+        with contextlib.suppress(OSError):
+            await run_in_threadpool(lease.release)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        with contextlib.suppress(OSError):
-            await run_in_threadpool(lease.release)
