@@ -91,6 +91,22 @@ def write_corpus(folder: Path) -> Path:
     return folder
 
 
+def copy_index(index_dir: Path, destination: Path) -> Path:
+    """A private copy of an index, without the source's leases.
+
+    A copy is a new deployment: the leases of servers running on the source
+    (the session's `live_server`) must not follow it, or the copy would look
+    held by a process that never served it.
+    """
+    from rag.index.leases import LEASES
+
+    return Path(
+        shutil.copytree(
+            index_dir, destination, ignore=shutil.ignore_patterns(LEASES), dirs_exist_ok=True
+        )
+    )
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seeds folder: `seeds/` plus the English test article. Read-only."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import write_corpus
+from conftest import copy_index, write_corpus
 from fastapi.testclient import TestClient
 
 from rag.index.builder import build_index
@@ -28,7 +27,7 @@ By Sam Lee, Garden Weekly
 @pytest.fixture
 def own_index(index_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the shared index, free to rebuild or break."""
-    return shutil.copytree(index_dir, tmp_path / "index")
+    return copy_index(index_dir, tmp_path / "index")
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ meets it, at startup and on a reload while a good index is serving.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import copy_index
 from fastapi.testclient import TestClient
 
 from rag.index.store import DOCUMENTS, MANIFEST, POINTER, VECTORS, IndexStore
@@ -72,7 +72,7 @@ DAMAGE = {
 
 @pytest.fixture
 def own_index(index_dir: Path, tmp_path: Path) -> Path:
-    return shutil.copytree(index_dir, tmp_path / "index")
+    return copy_index(index_dir, tmp_path / "index")
 
 
 @pytest.fixture

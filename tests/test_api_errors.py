@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_index
 from fastapi.testclient import TestClient
 
 from rag.api.deps import get_service
@@ -273,7 +273,7 @@ def test_health_without_an_index_is_unavailable_with_the_reason(
 def test_a_corrupt_index_does_not_stop_startup_and_health_says_why(
     make_client, make_service, index_dir: Path, tmp_path: Path
 ) -> None:
-    broken = shutil.copytree(index_dir, tmp_path / "index")
+    broken = copy_index(index_dir, tmp_path / "index")
     generation = (broken / "CURRENT").read_text().strip()
     vectors = broken / generation / "vectors.faiss"
     vectors.write_bytes(vectors.read_bytes()[:100])
@@ -289,7 +289,7 @@ def test_the_app_loads_the_index_at_startup_not_on_first_request(
 ) -> None:
     service = make_service(index_dir=tmp_path / "later")
     assert not service.ready
-    shutil.copytree(index_dir, tmp_path / "later", dirs_exist_ok=True)
+    copy_index(index_dir, tmp_path / "later")
     # The app's startup retries the load, so the index that appeared is served at once.
     client = make_client(service=service)
     assert service.ready

@@ -21,7 +21,6 @@ more, for `make soak` (marker `soak`).
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 import schemathesis
-from conftest import hermetic_settings
+from conftest import copy_index, hermetic_settings
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -102,7 +101,7 @@ def fuzz_app(
 ) -> Iterator[FastAPI]:
     # A copy: with the admin key, generated PUT and DELETE /documents calls really write.
     index = tmp_path_factory.mktemp("fuzz-index") / "index"
-    shutil.copytree(index_dir, index)
+    copy_index(index_dir, index)
     limits = fuzz_settings(seeds_dir=corpus_dir, index_dir=index)
     service = QAService(limits, embedder=embedder)  # private: the admin reload may swap it
     service.load()

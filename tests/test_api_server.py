@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import time
 import urllib.parse
@@ -11,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import write_corpus
+from conftest import copy_index, write_corpus
 
 from rag.index.builder import build_index
 from rag.index.store import IndexStore
@@ -64,7 +63,7 @@ def test_real_server_reports_health(live_server: str) -> None:
 
 
 def test_sighup_swaps_in_a_rebuilt_index(serve_index, index_dir: Path, tmp_path: Path, embedder):
-    index = shutil.copytree(index_dir, tmp_path / "index")
+    index = copy_index(index_dir, tmp_path / "index")
     base_url, process = serve_index(index)
     before = get_json(f"{base_url}/health")[1]
 

@@ -4,7 +4,6 @@ generation swaps, and a PUT that returned survives `kill -9`."""
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 import urllib.error
@@ -13,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import running_server
+from conftest import copy_index, running_server
 from pages import EN_PARAGRAPHS, english_page
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +44,7 @@ def ask(base: str, question: str) -> tuple[int, dict]:
 
 def test_put_survives_kill_9_and_no_request_fails_during_the_swap(tmp_path: Path, index_dir: Path):
     index = tmp_path / "index"
-    shutil.copytree(index_dir, index)
+    copy_index(index_dir, index)
     statuses: list[int] = []
     stop = threading.Event()
 

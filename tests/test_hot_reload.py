@@ -16,7 +16,6 @@ one question (`PROBE`) is about a paragraph that only the new index has.
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import time
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ENGLISH_DOC, ENGLISH_DOC_ID, running_server, write_corpus
+from conftest import ENGLISH_DOC, ENGLISH_DOC_ID, copy_index, running_server, write_corpus
 from loadgen import Client, Load, Record
 
 from rag.embeddings import Embedder
@@ -134,7 +133,7 @@ def point_current_at_garbage(index: Path) -> None:
 def run_scenario(
     trigger: str, broken: bool, index_dir: Path, workdir: Path, embedder: Embedder
 ) -> Swap:
-    index = shutil.copytree(index_dir, workdir / "index")
+    index = copy_index(index_dir, workdir / "index")
     env = {"RAG_RATE_LIMIT": "0", "RAG_CACHE_SIZE": "0", "RAG_ADMIN_KEY": ADMIN_KEY}
     with running_server(index, workdir, **env) as (base_url, process):
         before = get_json(f"{base_url}/health")[1]

@@ -4,7 +4,6 @@ document page shows the date and links to the original."""
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from browser_helpers import (
     widget,
 )
 from browser_helpers import require_chromium as chromium_path
+from conftest import copy_index
 from pages import english_page
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def pages():
 @pytest.fixture(scope="module")
 def api(index_dir: Path, pages: PageServer, tmp_path_factory: pytest.TempPathFactory):
     index = tmp_path_factory.mktemp("published") / "index"
-    shutil.copytree(index_dir, index)
+    copy_index(index_dir, index)
     log = index.parent / "rag-serve.log"
     env = {"RAG_ADMIN_KEY": "k", "RAG_CORS_ORIGINS": pages.origin}
     with rag_server(index, log, env) as server:

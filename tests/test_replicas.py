@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ENGLISH_DOC, ENGLISH_DOC_ID, free_port, running_server, write_corpus
+from conftest import (
+    ENGLISH_DOC,
+    ENGLISH_DOC_ID,
+    copy_index,
+    free_port,
+    running_server,
+    write_corpus,
+)
 from loadgen import Client, Record
 
 from rag.index.builder import build_index
@@ -129,7 +136,7 @@ def rebuild(index: Path, workdir: Path, embedder) -> str:
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory, index_dir: Path, embedder) -> Scenario:
     workdir = tmp_path_factory.mktemp("replicas")
-    index = shutil.copytree(index_dir, workdir / "index")
+    index = copy_index(index_dir, workdir / "index")
     seen = Scenario()
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(redis_server(workdir))
@@ -237,10 +244,5 @@ def test_each_replica_leases_the_generation_it_serves(scenario: Scenario) -> Non
     assert len(scenario.leases_serving) == 2  # one lease file per replica process
 
 
-@pytest.mark.xfail(
-    reason="known issue: inside the full suite one replica keeps its lease after stop "
-    "(passes alone); stale leases expire by TTL, see the stop note",
-    strict=False,
-)
 def test_leases_are_dropped_when_the_replicas_stop(scenario: Scenario) -> None:
     assert scenario.leases_after_stop == []
