@@ -83,3 +83,37 @@ def test_merge_answers_rejects_a_line_without_answers(tmp_path: Path):
     side.write_text('{"id": "q1"}\n')
     with pytest.raises(ValueError, match="answers.jsonl:1"):
         merge_answers([question()], side)
+
+
+SPLIT_SOURCE = f"Intro.\n\n{MEETING} He will also visit Harbin.\n\n{COUNTERWEIGHT}"
+
+
+def split_hit(rank: int, start: int, end: int) -> PassageHit:
+    text = SPLIT_SOURCE[start:end]
+    citation = Citation(id=f"doc#{start}", document="doc", start=start, end=end, url="/d")
+    return PassageHit(rank=rank, score=1.0, text=text, highlight=text, citation=citation)
+
+
+def ask_split(*spans: tuple[int, int]):
+    def ask(question: str, k: int) -> AskResponse:
+        passages = [split_hit(rank, s, e) for rank, (s, e) in enumerate(spans, start=1)]
+        return AskResponse(
+            question=question, language="en", answer=None, passages=passages, took_ms=1.0
+        )
+
+    return ask
+
+
+def test_the_second_part_of_a_split_gold_paragraph_is_relevant_given_the_sources():
+    second = SPLIT_SOURCE.index("He will")  # the gold paragraph, cut after its first sentence
+    ask = ask_split((second, second + 26))
+    labelled = question(gold=[MEETING[:12]])
+    assert evaluate([labelled], ask, sources={"doc": SPLIT_SOURCE}).results[0].rank == 1
+    assert evaluate([labelled], ask).results[0].rank is None
+
+
+def test_a_passage_after_the_gold_paragraph_is_not_relevant():
+    after = SPLIT_SOURCE.index(COUNTERWEIGHT)
+    ask = ask_split((after, len(SPLIT_SOURCE)))
+    labelled = question(gold=[MEETING[:12]])
+    assert evaluate([labelled], ask, sources={"doc": SPLIT_SOURCE}).results[0].rank is None

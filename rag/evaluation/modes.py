@@ -17,9 +17,10 @@ def evaluate_modes(settings: Settings, questions: list[dict], baseline: str) -> 
     modes = ["hybrid"] + ([baseline] if baseline not in ("none", "hybrid") else [])
     results: dict[str, Scores] = {}
     default = service.retrieval
+    sources = {d.id: d.source for d in service.snapshot().index.documents.values()}
     for mode in modes:
         service.use_retrieval(replace(default, mode=mode))
-        results[mode] = evaluate(questions, service.ask)
+        results[mode] = evaluate(questions, service.ask, sources=sources)
     service.use_retrieval(default)
     return results
 
