@@ -91,6 +91,15 @@ class Limits(BaseModel):
     max_top_k: int = Field(description="Largest `top_k` /ask accepts.")
 
 
+class RateLimitHealth(BaseModel):
+    per_minute: int = Field(description="Questions a client may ask per minute; 0 is no limit.")
+    storage: str = Field(description="`memory` (this replica alone) or `redis` (shared).")
+    shared: bool = Field(
+        description="Counted in the shared storage now: false on `memory`, and while Redis "
+        "is unreachable and this replica counts on its own."
+    )
+
+
 class QuestionLogHealth(BaseModel):
     status: str = Field(description="`ok`, `failing` (writes fail; answers do not) or `off`.")
     pending: int = Field(description="Records queued, not yet written.")
@@ -111,6 +120,7 @@ class Health(BaseModel):
         "(the previous index then keeps serving, with status `ok`).",
     )
     limits: Limits | None = Field(None, description="This server's input limits (the widget's).")
+    rate_limit: RateLimitHealth | None = Field(None, description="How /ask is rate limited.")
     question_log: QuestionLogHealth | None = Field(
         None, description="The question log; a failure here never fails an answer."
     )

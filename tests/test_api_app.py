@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -27,6 +29,7 @@ def test_health_reports_the_index_generation_and_model(client: TestClient, servi
     body = client.get("/health").json()
     expected = service.health()
     assert body.pop("question_log")["status"] == "ok"  # see tests/test_newsroom_log.py
+    body.pop("rate_limit")  # below
     assert body == {
         "status": "ok",
         "passages": expected.passages,
@@ -36,6 +39,21 @@ def test_health_reports_the_index_generation_and_model(client: TestClient, servi
         "detail": None,
         "limits": {"max_question_chars": 1000, "max_top_k": 20},
     }
+
+
+def test_health_shows_a_memory_rate_limit_as_not_shared(make_client) -> None:
+    body = make_client(rate_limit=7).get("/health").json()
+    assert body["rate_limit"] == {"per_minute": 7, "storage": "memory", "shared": False}
+
+
+def test_health_shows_when_redis_is_down_and_the_replica_counts_alone(make_client) -> None:
+    # Port 1 on loopback: nothing listens. The URI's password never reaches /health.
+    client = make_client(rate_limit=5, rate_limit_storage="redis://:secret@127.0.0.1:1/0")
+    assert client.get("/health").json()["rate_limit"]["shared"] is True  # not tried yet
+    client.get("/ask", params={"q": "why does China need Russia?"})
+    body = client.get("/health").json()
+    assert body["rate_limit"] == {"per_minute": 5, "storage": "redis", "shared": False}
+    assert "secret" not in json.dumps(body)
 
 
 def test_an_app_started_again_answers_with_a_fresh_service(make_settings) -> None:

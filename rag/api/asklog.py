@@ -15,11 +15,12 @@ from collections.abc import Iterator
 
 from fastapi import FastAPI, Request
 
+from rag.api.ratelimit import MEMORY
 from rag.api.security import client_ip
 from rag.config import Settings
 from rag.newsroom.records import AskRecord
 from rag.newsroom.store import QuestionLog
-from rag.responses import AskResponse, Health, Limits, QuestionLogHealth
+from rag.responses import AskResponse, Health, Limits, QuestionLogHealth, RateLimitHealth
 from rag.service import QAService
 
 logger = logging.getLogger("rag.api")
@@ -96,7 +97,16 @@ def log_health(app: FastAPI) -> QuestionLogHealth:
 
 
 def with_newsroom(report: Health, app: FastAPI) -> Health:
-    """/health plus the limits the widget reads and the question log's state."""
+    """/health plus the limits the widget reads, the rate limit's and the question log's state."""
     settings: Settings = app.state.settings
     limits = Limits(max_question_chars=settings.max_question_chars, max_top_k=settings.max_top_k)
-    return report.model_copy(update={"limits": limits, "question_log": log_health(app)})
+    limiter = app.state.limiter
+    rate_limit = RateLimitHealth(
+        per_minute=limiter.per_minute,
+        # The scheme only: the URI may carry a Redis password.
+        storage="memory" if limiter.storage_uri == MEMORY else "redis",
+        shared=limiter.shared,
+    )
+    return report.model_copy(
+        update={"limits": limits, "rate_limit": rate_limit, "question_log": log_health(app)}
+    )
