@@ -222,6 +222,36 @@ def require_chromium() -> str:
     return CHROMIUM
 
 
+@contextmanager
+def launch_chromium() -> Iterator:
+    """Debian's Chromium driven by Playwright (never a downloaded browser), closed on exit."""
+    executable = require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the test extra installs it
+        pytest.fail("playwright is not installed: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_tab(browser, errors: list[str] | None = None, **context_options):
+    """A page in a context of its own (fresh storage) whose waits are bounded by
+    UI_TIMEOUT_MS; the page's uncaught JavaScript errors go to `errors` when given, so
+    the caller can fail on them."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    if errors is not None:
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
 # -- the widget -------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import PageServer
 from fastapi.testclient import TestClient
 
 from rag.api.app import create_app
@@ -305,3 +306,15 @@ def serve_index(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subprocess.
             return stack.enter_context(running_server(index, tmp_path, **env))
 
         yield serve
+
+
+# -- the browser tests ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[PageServer]:
+    """A second origin for the browser tests' publisher pages, one per module, since each
+    module starts its own API with this origin in its CORS list."""
+    server = PageServer()
+    yield server
+    server.close()

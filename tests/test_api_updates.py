@@ -21,6 +21,8 @@ from rag.service import QAService
 
 KEY = {"X-Admin-Key": "sesame"}
 HTML = {"Content-Type": "text/html; charset=utf-8"} | KEY
+TEXT = {"Content-Type": "text/plain"} | KEY
+MARKDOWN = {"Content-Type": "text/markdown"} | KEY
 
 
 @pytest.fixture
@@ -94,11 +96,7 @@ def test_put_replaces_and_delete_removes(setup):
     client.put("/documents/visit", content=arabic_page(), headers=HTML)
     assert [p.text for p in service.document("visit").passages] == list(AR_PARAGRAPHS)
     text = "Visit update\n\nThe visit was cut short by a day because of the weather in Beijing.\n"
-    response = client.put(
-        "/documents/visit?published=2024-05-17",
-        content=text,
-        headers={"Content-Type": "text/plain"} | KEY,
-    )
+    response = client.put("/documents/visit?published=2024-05-17", content=text, headers=TEXT)
     assert response.status_code == 200, response.text
     assert "cut short" in service.document("visit").passages[0].text
     assert client.get("/documents/visit").json()["published"] == "2024-05-17"
@@ -111,11 +109,7 @@ def test_put_replaces_and_delete_removes(setup):
 def test_put_markdown_body(setup):
     client, service, _, _ = setup
     body = "## Background\n\nThe dams were built in the 1960s to hold back the spring floods.\n"
-    response = client.put(
-        "/documents/dams?title=Dams",
-        content=body,
-        headers={"Content-Type": "text/markdown"} | KEY,
-    )
+    response = client.put("/documents/dams?title=Dams", content=body, headers=MARKDOWN)
     assert response.status_code == 200, response.text
     doc = service.document("dams")
     assert doc.title.text == "Dams"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -96,80 +97,74 @@ def embedded(embedder: HashEmbedder, question: str) -> int:
     return sum(batch.count(wanted) for batch in embedder.query_batches)
 
 
-def service(index: Path, embedder: HashEmbedder, cache_size: int = 64) -> QAService:
-    svc = QAService(Settings(index_dir=index, cache_size=cache_size), embedder=embedder)
-    svc.load()
-    return svc
-
-
-def test_a_cache_hit_returns_the_same_response_without_embedding(seeded) -> None:
+@pytest.fixture
+def open_service(seeded) -> Iterator[Callable[..., tuple[QAService, HashEmbedder]]]:
+    """`open_service(cache_size=...)`: a loaded service over the seeded index and its own
+    HashEmbedder (whose counts start at zero); closed after the test."""
     _, index = seeded
-    embedder = HashEmbedder()
-    svc = service(index, embedder)
-    try:
-        first = svc.ask("what do farmers use the rivers for?", 3)
-        again = svc.ask("what do farmers use the rivers for?", 3)
-        spaced = svc.ask("  what do farmers  use the rivers for? ", 3)
-        # The others never reached the model.
-        assert embedded(embedder, "what do farmers use the rivers for?") == 1
-        assert embedded(embedder, "what do farmers  use the rivers for?") == 0
-        assert again.model_dump(exclude={"took_ms"}) == first.model_dump(exclude={"took_ms"})
-        assert again.took_ms >= 0
-        # A spelling variant shares the answer but echoes the question as it was asked.
-        assert spaced.question == "what do farmers  use the rivers for?"
-        assert spaced.model_dump(exclude={"took_ms", "question"}) == first.model_dump(
-            exclude={"took_ms", "question"}
-        )
-    finally:
+    opened: list[QAService] = []
+
+    def make(cache_size: int = 64) -> tuple[QAService, HashEmbedder]:
+        embedder = HashEmbedder()
+        svc = QAService(Settings(index_dir=index, cache_size=cache_size), embedder=embedder)
+        svc.load()
+        opened.append(svc)
+        return svc, embedder
+
+    yield make
+    for svc in opened:
         svc.close()
 
 
-def test_the_key_includes_top_k_and_the_retrieval_mode(seeded) -> None:
+def test_a_cache_hit_returns_the_same_response_without_embedding(open_service) -> None:
+    svc, embedder = open_service()
+    first = svc.ask("what do farmers use the rivers for?", 3)
+    again = svc.ask("what do farmers use the rivers for?", 3)
+    spaced = svc.ask("  what do farmers  use the rivers for? ", 3)
+    # The others never reached the model.
+    assert embedded(embedder, "what do farmers use the rivers for?") == 1
+    assert embedded(embedder, "what do farmers  use the rivers for?") == 0
+    assert again.model_dump(exclude={"took_ms"}) == first.model_dump(exclude={"took_ms"})
+    assert again.took_ms >= 0
+    # A spelling variant shares the answer but echoes the question as it was asked.
+    assert spaced.question == "what do farmers  use the rivers for?"
+    assert spaced.model_dump(exclude={"took_ms", "question"}) == first.model_dump(
+        exclude={"took_ms", "question"}
+    )
+
+
+def test_the_key_includes_top_k_and_the_retrieval_mode(open_service) -> None:
     from rag.query.retrieve import RetrievalConfig
 
-    _, index = seeded
-    embedder = HashEmbedder()
-    svc = service(index, embedder)
-    try:
-        three = svc.ask("export licences for photoresists", 3)
-        one = svc.ask("export licences for photoresists", 1)
-        assert len(one.passages) == 1 and len(three.passages) == 3
-        svc.use_retrieval(RetrievalConfig(mode="dense"))
-        svc.ask("export licences for photoresists", 3)
-        assert embedded(embedder, "export licences for photoresists") == 3
-    finally:
-        svc.close()
+    svc, embedder = open_service()
+    three = svc.ask("export licences for photoresists", 3)
+    one = svc.ask("export licences for photoresists", 1)
+    assert len(one.passages) == 1 and len(three.passages) == 3
+    svc.use_retrieval(RetrievalConfig(mode="dense"))
+    svc.ask("export licences for photoresists", 3)
+    assert embedded(embedder, "export licences for photoresists") == 3
 
 
-def test_cache_size_zero_always_recomputes(seeded) -> None:
-    _, index = seeded
-    embedder = HashEmbedder()
-    svc = service(index, embedder, cache_size=0)
-    try:
-        svc.ask("what do farmers use the rivers for?")
-        svc.ask("what do farmers use the rivers for?")
-        assert embedded(embedder, "what do farmers use the rivers for?") == 2
-    finally:
-        svc.close()
+def test_cache_size_zero_always_recomputes(open_service) -> None:
+    svc, embedder = open_service(cache_size=0)
+    svc.ask("what do farmers use the rivers for?")
+    svc.ask("what do farmers use the rivers for?")
+    assert embedded(embedder, "what do farmers use the rivers for?") == 2
 
 
-def test_the_cache_is_invalidated_by_a_reindex_and_reload(seeded) -> None:
+def test_the_cache_is_invalidated_by_a_reindex_and_reload(seeded, open_service) -> None:
     seeds, index = seeded
-    embedder = HashEmbedder()
-    svc = service(index, embedder)
-    try:
-        before = svc.ask(QUESTION, 3)
-        assert all(p.citation.document != "glaciers" for p in before.passages)
-        assert svc.ask(QUESTION, 3).passages == before.passages  # cached
-        assert embedded(embedder, QUESTION) == 1
+    svc, embedder = open_service()
+    before = svc.ask(QUESTION, 3)
+    assert all(p.citation.document != "glaciers" for p in before.passages)
+    assert svc.ask(QUESTION, 3).passages == before.passages  # cached
+    assert embedded(embedder, QUESTION) == 1
 
-        (seeds / "glaciers.en.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-        build(seeds, index, HashEmbedder())
-        svc.reload()
+    (seeds / "glaciers.en.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    build(seeds, index, HashEmbedder())
+    svc.reload()
 
-        after = svc.ask(QUESTION, 3)
-        assert embedded(embedder, QUESTION) == 2  # recomputed on the new index
-        assert after.passages[0].citation.document == "glaciers"
-        assert len(svc._answers) == 1  # the old generation's entries were dropped
-    finally:
-        svc.close()
+    after = svc.ask(QUESTION, 3)
+    assert embedded(embedder, QUESTION) == 2  # recomputed on the new index
+    assert after.passages[0].citation.document == "glaciers"
+    assert len(svc._answers) == 1  # the old generation's entries were dropped

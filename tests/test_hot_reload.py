@@ -73,9 +73,10 @@ class Swap:
     generation: str | None  # the generation written during the load
 
 
-def get_json(url: str) -> tuple[int, dict]:
+def fetch_json(url: str | urllib.request.Request, timeout: float = 30) -> tuple[int, dict]:
+    """Status and JSON body, of an error response too."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -85,11 +86,7 @@ def admin_reload(base_url: str) -> tuple[int, dict]:
     request = urllib.request.Request(
         f"{base_url}/admin/reload", method="POST", headers={"x-admin-key": ADMIN_KEY}
     )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return fetch_json(request, timeout=60)
 
 
 def answers(base_url: str) -> dict[str, dict]:
@@ -107,7 +104,7 @@ def wait_for_health(base_url: str, process: subprocess.Popen, done, timeout: flo
     deadline = time.monotonic() + timeout
     while True:
         assert process.poll() is None, "the server died"
-        body = get_json(f"{base_url}/health")[1]
+        body = fetch_json(f"{base_url}/health")[1]
         if done(body):
             return body
         assert time.monotonic() < deadline, f"/health never got there: {body}"
@@ -136,7 +133,7 @@ def run_scenario(
     index = copy_index(index_dir, workdir / "index")
     env = {"RAG_RATE_LIMIT": "0", "RAG_CACHE_SIZE": "0", "RAG_ADMIN_KEY": ADMIN_KEY}
     with running_server(index, workdir, **env) as (base_url, process):
-        before = get_json(f"{base_url}/health")[1]
+        before = fetch_json(f"{base_url}/health")[1]
         old = answers(base_url)
         with Load(base_url, QUESTIONS, CLIENTS, MAX_REQUESTS, MAX_SECONDS) as load:
             generation = rebuild(index, workdir, embedder)  # under load, like an operator would
@@ -159,7 +156,7 @@ def run_scenario(
             )
             records = load.finish()
         new = answers(base_url)
-        after = get_json(f"{base_url}/health")[1]
+        after = fetch_json(f"{base_url}/health")[1]
     return Swap(
         records,
         triggered,

@@ -9,29 +9,21 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import (
-    CHROMIUM_ARGS,
-    UI_TIMEOUT_MS,
     PageServer,
     ask,
+    launch_chromium,
+    new_tab,
     open_widget,
     publisher_page,
     rag_server,
     widget,
 )
-from browser_helpers import require_chromium as chromium_path
 from conftest import copy_index
 from pages import english_page
 
 pytestmark = pytest.mark.browser
 
 ORIGINAL = "https://news.example/chip-pact"
-
-
-@pytest.fixture(scope="module")
-def pages():
-    server = PageServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +46,8 @@ def api(index_dir: Path, pages: PageServer, tmp_path_factory: pytest.TempPathFac
 
 @pytest.fixture(scope="module")
 def page(api):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, timeout=60_000
-        )
-        context = browser.new_context(locale="en")
-        context.set_default_timeout(UI_TIMEOUT_MS)
-        yield context.new_page()
-        browser.close()
+    with launch_chromium() as browser:
+        yield new_tab(browser, locale="en")
 
 
 def test_citation_chip_shows_the_publication_date(api, pages, page):

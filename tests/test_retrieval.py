@@ -57,27 +57,29 @@ def bilingual(tmp_path: Path):
     service.close()
 
 
-def top_document(service: QAService, question: str, mode: str = "hybrid") -> str:
-    service.use_retrieval(replace(service.retrieval, mode=mode))
-    return service.ask(question, 3).passages[0].citation.document
+HARBIN = "Which university in Harbin will students visit?"  # English; the answer is Arabic
+
+
+def top_document(service: QAService, question: str, k: int = 3, **retrieval: object) -> str:
+    """The document of the first passage cited, with `retrieval` replacing the service's
+    retrieval options (mode hybrid unless given)."""
+    options = {"mode": "hybrid", **retrieval}
+    service.use_retrieval(replace(service.retrieval, **options))
+    return service.ask(question, k).passages[0].citation.document
 
 
 def test_raw_similarity_prefers_the_questions_language(bilingual: QAService):
     # The fixture's bias: with plain paragraph similarity an unrelated English
     # passage outranks the Arabic one about Harbin.
-    assert top_document(bilingual, "Which university in Harbin will students visit?", "dense") in (
-        ENGLISH
-    )
+    assert top_document(bilingual, HARBIN, mode="dense") in ENGLISH
 
 
 def test_language_correction_finds_the_passage_in_the_other_language(bilingual: QAService):
-    assert top_document(bilingual, "Which university in Harbin will students visit?") == "visit"
+    assert top_document(bilingual, HARBIN) == "visit"
 
 
 def test_language_correction_alone_finds_it_without_term_evidence(bilingual: QAService):
-    bilingual.use_retrieval(replace(bilingual.retrieval, evidence_weight=0.0))
-    response = bilingual.ask("Which university in Harbin will students visit?", 3)
-    assert response.passages[0].citation.document == "visit"
+    assert top_document(bilingual, HARBIN, evidence_weight=0.0) == "visit"
 
 
 def test_language_correction_keeps_same_language_ranking(bilingual: QAService):
@@ -86,9 +88,7 @@ def test_language_correction_keeps_same_language_ranking(bilingual: QAService):
 
 def test_candidates_are_drawn_per_language(bilingual: QAService):
     # A pool of one per language still holds the Arabic answer to an English question.
-    bilingual.use_retrieval(replace(bilingual.retrieval, candidates=1))
-    response = bilingual.ask("Which university in Harbin will students visit?", 5)
-    assert response.passages[0].citation.document == "visit"
+    assert top_document(bilingual, HARBIN, k=5, candidates=1) == "visit"
 
 
 def test_evidence_is_the_idf_share_of_the_question_found_in_the_passage(bilingual: QAService):

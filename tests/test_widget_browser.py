@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from browser_helpers import (
     ANSWER_TIMEOUT_MS,
-    CHROMIUM_ARGS,
     UI_TIMEOUT_MS,
     PageServer,
     active_class,
     ask,
     count_requests,
+    launch_chromium,
+    new_tab,
     open_widget,
     publisher_page,
     rag_server,
-    require_chromium,
     screenshot,
     settled_replies,
     shadow_eval,
@@ -53,13 +53,6 @@ PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture(scope="module")
-def pages():
-    server = PageServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def api(index_dir: Path, pages: PageServer, tmp_path_factory: pytest.TempPathFactory):
     """The real API; browsers on the page server's origin are allowed by CORS."""
     log = tmp_path_factory.mktemp("logs") / "rag-serve.log"
@@ -69,17 +62,8 @@ def api(index_dir: Path, pages: PageServer, tmp_path_factory: pytest.TempPathFac
 
 @pytest.fixture(scope="module")
 def browser():
-    require_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the test extra installs it
-        pytest.fail("playwright is not installed: pip install -e '.[test]'")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=require_chromium(), args=CHROMIUM_ARGS, timeout=60_000
-        )
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -89,14 +73,10 @@ def new_page(browser):
     errors: list[str] = []
 
     def make(viewport: dict | None = None, color_scheme: str = "light"):
-        context = browser.new_context(
-            viewport=viewport or DESKTOP, locale="ar", color_scheme=color_scheme
+        page = new_tab(
+            browser, errors, viewport=viewport or DESKTOP, locale="ar", color_scheme=color_scheme
         )
-        context.set_default_timeout(UI_TIMEOUT_MS)
-        context.set_default_navigation_timeout(UI_TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        contexts.append(page.context)
         return page
 
     yield make

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import (
-    CHROMIUM_ARGS,
-    UI_TIMEOUT_MS,
     PageServer,
     ask,
+    launch_chromium,
+    new_tab,
     open_widget,
     publisher_page,
     rag_server,
-    require_chromium,
     screenshot,
     widget,
 )
@@ -27,13 +26,6 @@ pytestmark = pytest.mark.browser
 QUESTION = "why does China need Russia?"
 MAX_CHARS = 321
 MAX_TOP_K = 2
-
-
-@pytest.fixture(scope="module")
-def pages():
-    server = PageServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")
@@ -56,23 +48,14 @@ def api(index_dir: Path, pages: PageServer, data_dir: Path, tmp_path_factory):
 
 @pytest.fixture
 def page(api, pages: PageServer):
-    from playwright.sync_api import sync_playwright
-
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=require_chromium(), args=CHROMIUM_ARGS, timeout=60_000
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="ar")
-        context.set_default_timeout(UI_TIMEOUT_MS)
-        tab = context.new_page()
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    with launch_chromium() as browser:
+        tab = new_tab(browser, errors, viewport={"width": 1280, "height": 860}, locale="ar")
         # Arabic interface (RTL chrome), asking for more passages than the server allows.
         url = pages.add("/feedback", publisher_page(api.url, data_lang="ar", data_top_k="5"))
         tab.goto(url)
         open_widget(tab)
         yield tab
-        browser.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
 
 

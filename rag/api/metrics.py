@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 
 from rag.api.models import ErrorOut
-from rag.api.security import require_admin_key
+from rag.api.security import ADMIN_KEY_REJECTED, require_admin_key
 from rag.config import Settings
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -134,7 +134,7 @@ def metrics_router(settings: Settings) -> APIRouter:
             200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
             **(
                 {
-                    403: {"model": ErrorOut, "description": "X-Admin-Key missing or wrong"},
+                    403: ADMIN_KEY_REJECTED,
                     404: {"model": ErrorOut, "description": "RAG_ADMIN_KEY is not configured"},
                 }
                 if dependencies

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from rag.api.asklog import with_newsroom
 from rag.api.deps import ServiceDep
 from rag.api.models import ErrorOut, ReloadOut
-from rag.api.security import require_admin_key
+from rag.api.security import ADMIN_KEY_REJECTED, require_admin_key
 from rag.errors import RagError
 from rag.responses import Health
 
@@ -37,7 +37,7 @@ async def health(service: ServiceDep, request: Request) -> JSONResponse:
     response_model=ReloadOut,
     dependencies=[Depends(require_admin_key)],
     responses={
-        403: {"model": ErrorOut, "description": "X-Admin-Key missing or wrong"},
+        403: ADMIN_KEY_REJECTED,
         404: {"model": ErrorOut, "description": "RAG_ADMIN_KEY is not configured"},
         409: {"model": ErrorOut, "description": "The new index failed to load; the old serves"},
     },

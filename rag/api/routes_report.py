@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from rag.api.deps import ServiceDep, SettingsDep
 from rag.api.models import ErrorOut
-from rag.api.security import require_admin_key
+from rag.api.security import ADMIN_KEY_REJECTED, require_admin_key
 from rag.newsroom.grouping import DEFAULT_SIMILARITY
 from rag.newsroom.report import Report, ReportError, build_report, period
 
@@ -23,7 +23,7 @@ _DATE = r"^\d{4}-\d{2}-\d{2}$"
     response_model=Report,
     dependencies=[Depends(require_admin_key)],
     responses={
-        403: {"model": ErrorOut, "description": "X-Admin-Key missing or wrong"},
+        403: ADMIN_KEY_REJECTED,
         404: {"model": ErrorOut, "description": "No admin key configured, or no question log"},
         422: {"model": ErrorOut, "description": "An empty or malformed period"},
     },

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from rag.api.deps import ServiceDep
 from rag.api.models import ErrorOut
-from rag.api.security import require_admin_key
+from rag.api.security import ADMIN_KEY_REJECTED, require_admin_key
 from rag.errors import DocumentNotFoundError
 from rag.index.update import EmptyIndexError
 from rag.ingest import UnreadableDocument, normalise_date, valid_id
@@ -51,7 +51,7 @@ class UpdateOut(BaseModel):
 
 
 _ERRORS = {
-    403: {"model": ErrorOut, "description": "X-Admin-Key missing or wrong"},
+    403: ADMIN_KEY_REJECTED,
     404: {"model": ErrorOut, "description": "RAG_ADMIN_KEY unset, or unknown document"},
 }
 

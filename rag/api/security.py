@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
 from rag.api.deps import SettingsDep
+from rag.api.models import ErrorOut
 from rag.api.ratelimit import RateLimiter, retry_after_header
 
 
@@ -78,6 +79,11 @@ async def require_api_key(
         raise HTTPException(
             401, detail=f"this server requires an API key: header X-API-Key {reason}"
         )
+
+
+# The OpenAPI entry for require_admin_key's 403, shared by every route behind it; each
+# route words its own 404, which has causes of its own besides a missing RAG_ADMIN_KEY.
+ADMIN_KEY_REJECTED = {"model": ErrorOut, "description": "X-Admin-Key missing or wrong"}
 
 
 async def require_admin_key(

@@ -10,40 +10,15 @@ and throughput at 16 clients; per-round ratios show the noise floor.
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from rag.bench.common import QuestionSource, timed
-from rag.bench.http import _wait_ready, free_port, load, merge
+from rag.bench.http import load, merge, server
 from rag.service import QAService
-
-
-@contextlib.contextmanager
-def _server(index_dir: Path, log_path: Path, env: dict[str, str]) -> Iterator[int]:
-    port = free_port()
-    full = dict(os.environ, RAG_RATE_LIMIT="0", RAG_INDEX_DIR=str(index_dir), **env)
-    full.pop("RAG_API_KEY", None)
-    command = [sys.executable, "-c", "from rag.cli import main; main()", "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--index", str(index_dir)]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, env=full, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(proc, port, time.perf_counter())
-            yield port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
 
 
 def _ratio(on: float, off: float) -> float | None:
@@ -55,10 +30,11 @@ def logging_overhead(
 ) -> dict:
     rounds = 3 if quick else 6
     out_dir.mkdir(parents=True, exist_ok=True)
+    on_log, off_log = out_dir / "server-log-on.log", out_dir / "server-log-off.log"
     with (
         tempfile.TemporaryDirectory(prefix="rag-bench-log-") as data_dir,
-        _server(index_dir, out_dir / "server-log-on.log", {"RAG_DATA_DIR": data_dir}) as on,
-        _server(index_dir, out_dir / "server-log-off.log", {"RAG_QUESTION_LOG": "false"}) as off,
+        server(index_dir, on_log, {"RAG_DATA_DIR": data_dir}) as (on, _, _),
+        server(index_dir, off_log, {"RAG_QUESTION_LOG": "false"}) as (off, _, _),
     ):
         warm = questions.take(24)
         load(on, warm, 4)

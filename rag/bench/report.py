@@ -30,6 +30,11 @@ def _target(value: float | None, limit: float, below: bool) -> str:
     return f"{value:.3g} ({'<=' if below else '>='} {limit}: {'met' if ok else 'MISSED'})"
 
 
+def _skipped(name: str, section: dict) -> str:
+    """The heading of a bench part that did not run, with the reason it recorded."""
+    return f"\n== {name}: skipped ({section.get('skipped')})"
+
+
 def render(results: dict) -> str:
     parts = []
     m = results["machine"]
@@ -141,7 +146,7 @@ def render(results: dict) -> str:
             f"{_target(h.get('qps_c16_over_ceiling'), 0.8, below=False)}"
         )
     elif h:
-        parts.append(f"\n== HTTP: skipped ({h.get('skipped')})")
+        parts.append(_skipped("HTTP", h))
     i = results.get("indexing")
     if i:
         parts.append(
@@ -166,7 +171,7 @@ def render(results: dict) -> str:
             f"one worker embeds {r['per_worker']['passages_per_s']} passages/s"
         )
     elif r:
-        parts.append(f"\n== Ray: skipped ({r['skipped']})")
+        parts.append(_skipped("Ray", r))
     s = results.get("scaling")
     if s:
         p = s["params"]
