@@ -137,7 +137,7 @@ class RayBackfill:
                 },
                 batch_size=self.docs_per_task,
                 batch_format="numpy",
-                concurrency=min(workers, len(rows)),
+                compute=ray.data.ActorPoolStrategy(size=min(workers, len(rows))),
                 # Ray Data creates these actors with unlimited restarts and task retries
                 # (max_restarts=-1, max_task_retries=-1): a killed actor is restarted and
                 # its unfinished batch retried. Passing them explicitly is deprecated since
