@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -117,11 +118,12 @@ def test_short_content_questions_are_not_small_talk(service: QAService, question
     assert service.ask(question, 3, document="putin-beijing").answer is not None
 
 
-def test_highlight_is_a_sentence_of_the_passage(service: QAService):
+def test_highlight_is_one_sentence_of_the_passage(service: QAService):
     response = service.ask("Which city will Putin visit besides Beijing?", 3)
     for hit in response.passages:
         assert hit.highlight in hit.text
-        assert len(hit.highlight) < len(hit.text) or "." not in hit.text
+        # A sentence may hold commas (pieces of it), never the end of another sentence.
+        assert not re.search(r"[.!?؟]\s", hit.highlight.rstrip()), hit.highlight
 
 
 @pytest.mark.parametrize("question", ["Who wrote this article?", "من كاتب المقال؟"])

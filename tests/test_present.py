@@ -82,3 +82,44 @@ def test_the_highlight_is_verbatim_from_the_source(service):
 )
 def test_holds_kind(kind, text, holds):
     assert holds_kind(kind, text) is holds
+
+
+def pieces(source: str, *texts: str) -> tuple[list[int], list[int]]:
+    starts = [source.index(t) for t in texts]
+    return starts, [s + len(t) for s, t in zip(starts, texts, strict=True)]
+
+
+RUN_ON = "The committee met in Houston, the engineers at Marshall took longer, but they agreed."
+
+
+def test_the_highlight_grows_from_the_best_piece_into_its_sentence() -> None:
+    texts = ("The committee met in Houston,", "the engineers at Marshall took longer,")
+    starts, ends = pieces(RUN_ON, *texts, "but they agreed.")
+    scores = present.np.array([0.0, 5.0, 1.0])
+    assert present.sentence_around(RUN_ON, starts, ends, scores, best=1) == (0, 2)
+
+
+def test_the_highlight_stops_at_the_sentence_end() -> None:
+    source = "Houston hosted it. The engineers at Marshall took longer, but agreed."
+    starts, ends = pieces(source, "Houston hosted it.", "The engineers at Marshall took longer,")
+    starts.append(source.index("but"))
+    ends.append(len(source))
+    scores = present.np.array([9.0, 5.0, 1.0])
+    assert present.sentence_around(source, starts, ends, scores, best=1) == (1, 2)
+
+
+def test_the_highlight_takes_the_better_neighbour_first_within_the_word_cap() -> None:
+    texts = ("The committee met in Houston,", "the engineers at Marshall took longer,")
+    starts, ends = pieces(RUN_ON, *texts, "but they agreed.")
+    scores = present.np.array([0.0, 5.0, 1.0])
+    # Six words for the best piece, three more for the better neighbour: nine.
+    assert present.sentence_around(RUN_ON, starts, ends, scores, 1, max_words=9) == (1, 2)
+    scores = present.np.array([2.0, 5.0, 1.0])
+    assert present.sentence_around(RUN_ON, starts, ends, scores, 1, max_words=11) == (0, 1)
+
+
+def test_a_line_break_ends_the_highlight_even_after_a_comma() -> None:
+    source = "First line ends with a comma,\nsecond line."
+    starts, ends = pieces(source, "First line ends with a comma,", "second line.")
+    scores = present.np.array([5.0, 4.0])
+    assert present.sentence_around(source, starts, ends, scores, best=0) == (0, 0)
