@@ -142,16 +142,9 @@ def build_index(
             report.passages = passages
             report.seconds = time.perf_counter() - started
             return report
-        rows_by_doc = previous.document_rows if previous else {}
-        embedded: dict[str, EmbeddedDocument] = {}
-        for item in prepared:
-            doc = item.document
-            if item.embedded is not None:
-                embedded[doc.id] = item.embedded
-                report.embedded.append(doc.id)
-            else:
-                embedded[doc.id] = _reuse_document(previous, rows_by_doc[doc.id])
-                report.reused.append(doc.id)
+        embedded = embedded_by_document(prepared, previous)
+        report.embedded = [i.document.id for i in prepared if i.embedded is not None]
+        report.reused = [i.document.id for i in prepared if i.embedded is None]
 
         with store.new_generation() as folder:
             _write_generation(
@@ -189,6 +182,19 @@ def _reusable(store: IndexStore, model: str) -> LoadedIndex | None:
     if previous.model != model:
         return None
     return previous
+
+
+def embedded_by_document(
+    prepared: list[Prepared], previous: LoadedIndex | None
+) -> dict[str, EmbeddedDocument]:
+    """Each document's vectors: the ones just made, else the current generation's."""
+    rows_by_doc = previous.document_rows if previous else {}
+    return {
+        item.document.id: item.embedded
+        if item.embedded is not None
+        else _reuse_document(previous, rows_by_doc[item.document.id])
+        for item in prepared
+    }
 
 
 def _reuse_document(previous: LoadedIndex | None, rows: range) -> EmbeddedDocument:

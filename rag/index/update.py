@@ -28,8 +28,8 @@ from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name
 from rag.errors import DocumentNotFoundError, RagError
 from rag.index.background import BACKGROUND_QUESTIONS
-from rag.index.builder import _reusable, _reuse_document, _write_generation
-from rag.index.embedding import EmbeddedDocument, embed_documents, embedding_key
+from rag.index.builder import _reusable, _write_generation, embedded_by_document
+from rag.index.embedding import prepare
 from rag.index.store import IndexStore
 from rag.index.vectors import EXACT_SEARCH_LIMIT
 from rag.ingest.sources import SourceStore
@@ -107,24 +107,15 @@ def write_documents(
     documents = sorted(current.values(), key=lambda d: (d.language, d.id))
     if not any(d.passages for d in documents):
         raise EmptyIndexError("the index would hold no passage; it keeps at least one document")
-    keys = {d.id: embedding_key(d, passage_vectors) for d in documents}
     entries = previous.manifest["documents"] if previous else {}
-    report = UpdateReport(removed=list(deletes), documents=len(documents))
-    embedded: dict[str, EmbeddedDocument] = {}
-    todo = []
-    for doc in documents:
-        entry = entries.get(doc.id, {})
-        if (
-            previous is not None
-            and doc.id in previous.document_rows
-            and entry.get("embedding_key") == keys[doc.id]
-        ):
-            embedded[doc.id] = _reuse_document(previous, previous.document_rows[doc.id])
-        else:
-            todo.append(doc)
-            report.embedded.append(doc.id)
-    for doc, made in zip(todo, embed_documents(todo, embedder, passage_vectors), strict=True):
-        embedded[doc.id] = made
+    prepared = prepare(documents, entries, embedder, passage_vectors)
+    keys = {item.document.id: item.key for item in prepared}
+    embedded = embedded_by_document(prepared, previous)
+    report = UpdateReport(
+        removed=list(deletes),
+        documents=len(documents),
+        embedded=[item.document.id for item in prepared if item.embedded is not None],
+    )
     with store.new_generation() as folder:
         _write_generation(
             folder,
