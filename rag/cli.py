@@ -221,9 +221,9 @@ def ask(
 @click.option("--model", help="Embedding model name or local path.")
 def serve(host: str | None, port: int | None, index_dir: Path | None, model: str | None) -> None:
     """Serve the HTTP API, the chat widget and the demo page."""
-    from rag.threads import passive_openmp
+    from rag.threads import openmp_wait
 
-    passive_openmp()  # before FAISS and the engine load their OpenMP (rag/threads.py)
+    openmp_wait()  # before FAISS and the engine load their OpenMP (rag/threads.py)
     import uvicorn
 
     from rag.api.app import create_app

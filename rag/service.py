@@ -30,7 +30,7 @@ from rag.query.intents import QuestionIntents
 from rag.query.present import present
 from rag.query.retrieve import RetrievalConfig, Retriever
 from rag.responses import AskResponse, DocumentSummary, Health
-from rag.threads import passive_openmp, single_threaded_blas
+from rag.threads import openmp_wait, single_threaded_blas
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ class QAService:
         # Per-request numpy work is tiny; BLAS threads would only wait for cores
         # the embedding engine is using (see rag/threads.py for the figures).
         single_threaded_blas()
-        # Before the engine loads: its OpenMP threads must sleep, not spin, at barriers
+        # Before the engine loads: its OpenMP threads must not spin long at barriers
         # while the event loop and request threads share the cores (rag/threads.py).
-        passive_openmp()
+        openmp_wait()
         self.embedder = embedder or load_embedder(settings.model)
         self.model = canonical_model_name(self.embedder.name)
         self.store = IndexStore(settings.index_dir)

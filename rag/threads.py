@@ -1,4 +1,4 @@
-"""Threads in a process that answers questions: one BLAS thread, OpenMP threads that sleep.
+"""Threads in a process that answers questions: one BLAS thread, OpenMP threads that spin briefly.
 
 Per request numpy multiplies only small matrices (a question's words against
 the term table, a few sentence vectors against the question), while the
@@ -7,22 +7,28 @@ Multi-threaded OpenBLAS then only adds wake-ups that wait for a free core:
 on the 2-core bench machine a (5 x 384) @ (384 x 704) product took 26-32 ms
 p50 with OpenBLAS's default two threads and 0.19 ms with one.
 
-The embedding engine's OpenMP team (libgomp) spins at every barrier by
-default: one forward pass has about a hundred parallel regions, and between
-them each thread busy-waits for the other. That is fast only while each team
-thread owns a core. On two cores any other runnable thread (the event loop
-accepting and closing connections, a request thread, a neighbour process)
-deschedules one team thread, and its partner then spins away the rest of its
-time slice at the next barrier. Measured with `make bench`'s clients section
-on the 2-core machine while other jobs kept it busy (load average 11-13;
-the bench at nice -15), p50 of `QAService.ask` was 629 ms with the default
-policy and 51 ms with OMP_WAIT_POLICY=PASSIVE (one OpenMP thread: 86 ms;
-GOMP_SPINCOUNT=1000: 115 ms); over HTTP the server's own `took_ms` fell from
-571 (keep-alive) and 648 (new connection) to 54 and 55 ms, client p50 57 ms
-for both, 1.13x in-process. So a serving process makes its team threads
-sleep at barriers.
-libgomp reads the variable once, when the library loads: it must be set
-before the engine (or FAISS) is first loaded, and an operator's own value wins.
+The embedding engine's OpenMP team (libgomp) waits at every barrier: one
+forward pass has about a hundred parallel regions. By default a waiting
+thread spins 300,000 times before it sleeps, and with OMP_WAIT_POLICY=ACTIVE
+practically for ever; that is fast only while each team thread owns a core.
+On two cores any other runnable thread (the event loop, a request thread, a
+neighbour process) deschedules one team thread, and its partner spins away
+its time slice at the next barrier. Sleeping at once (PASSIVE) pays a futex
+wake-up at every barrier instead. A short spin, then sleep, is best of both:
+`GOMP_SPINCOUNT=10000` (tens of microseconds). p50 of `QAService.ask` and of
+`/ask` over HTTP on the seed article, one client, 2-core machine:
+
+| machine | PASSIVE: in process / keep-alive / new connection | spin 10,000 |
+|---|---|---|
+| quiet | 33.0 / 34.6 / 32.7 ms | 19.5 / 19.3 / 19.3 ms |
+| 2 busy processes | 70.6 / 68.6 / 72.1 ms | 39.2 / 40.1 / 39.7 ms |
+| 8 busy processes | 195 / 192 / 277 ms | 196 / 136 / 134 ms |
+
+(An earlier run with the default spin and the bench at nice -15, with load
+11-13, took 629 ms: a spinning thread at raised priority starves its partner.)
+libgomp reads the variables once, when the library loads: they must be set
+before the engine (or FAISS) is first loaded, so every place that loads the
+engine calls `openmp_wait()` first, and an operator's own value wins.
 """
 
 from __future__ import annotations
@@ -75,13 +81,18 @@ def _limit_openblas(threads: int) -> bool:
     return limited
 
 
-def passive_openmp() -> str:
-    """Make OpenMP threads loaded from now on sleep at barriers; the policy in force.
+SPIN_COUNT = "10000"
 
-    Call it before the embedding engine loads. An OMP_WAIT_POLICY already set
-    (by the operator) is kept.
+
+def openmp_wait() -> str:
+    """Make OpenMP threads loaded from now on spin briefly at barriers, then sleep.
+
+    Call it before the embedding engine loads. An OMP_WAIT_POLICY or
+    GOMP_SPINCOUNT already set (by the operator) is kept. Returns what is in force.
     """
-    policy = os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    if policy.upper() != "PASSIVE":
-        logger.info("OMP_WAIT_POLICY=%s is kept (the operator set it)", policy)
-    return policy
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        if name in os.environ:
+            logger.debug("%s=%s is kept (the operator set it)", name, os.environ[name])
+            return f"{name}={os.environ[name]}"
+    os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
+    return f"GOMP_SPINCOUNT={SPIN_COUNT}"

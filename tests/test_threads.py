@@ -1,15 +1,29 @@
-"""OpenMP threads of a serving process sleep at barriers instead of spinning."""
+"""OpenMP threads of a serving process spin briefly at barriers, then sleep."""
 
 from __future__ import annotations
 
-from rag.threads import passive_openmp
+import os
+
+import pytest
+
+from rag.threads import SPIN_COUNT, openmp_wait
 
 
-def test_openmp_threads_sleep_at_barriers_by_default(monkeypatch) -> None:
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    assert passive_openmp() == "PASSIVE"
+@pytest.fixture
+def environ(monkeypatch):
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
 
 
-def test_an_operators_openmp_wait_policy_is_kept(monkeypatch) -> None:
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    assert passive_openmp() == "ACTIVE"
+def test_openmp_threads_spin_briefly_by_default(environ) -> None:
+    assert openmp_wait() == f"GOMP_SPINCOUNT={SPIN_COUNT}"
+    assert os.environ["GOMP_SPINCOUNT"] == SPIN_COUNT
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("OMP_WAIT_POLICY", "PASSIVE"), ("GOMP_SPINCOUNT", "0")]
+)
+def test_an_operators_openmp_setting_is_kept(environ, name: str, value: str) -> None:
+    environ.setenv(name, value)
+    assert openmp_wait() == f"{name}={value}"

@@ -145,8 +145,8 @@ def clients(
     result: dict = {
         "rounds": rounds,
         "per_round": per_round,
-        # The server inherits it; rag/threads.py sets PASSIVE unless it was set.
-        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        # The server inherits them; rag/threads.py sets a short spin unless one was set.
+        "openmp": {name: os.environ.get(name) for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")},
     }
     for kind, s in samples.items():
         result[kind] = {
@@ -167,7 +167,7 @@ def render_clients(c: dict) -> str:
     """The section's table and the two ratios against the 1.3x target."""
     lines = [
         f"\n== clients at concurrency 1 (p50 ms; {c['rounds']} interleaved rounds of "
-        f"{c['per_round']}; OMP_WAIT_POLICY={c.get('omp_wait_policy')})",
+        f"{c['per_round']}; OpenMP {c.get('openmp')})",
         f"{'client':<16}{'client p50':>12}{'client p99':>12}{'server took p50':>17}{'errors':>8}",
     ]
     for kind in KINDS:

