@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.text.sentences import split_sentences
+from rag.text.sentences import continues_sentence, split_sentences
 
 ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "putin-beijing.ar.txt"
 BULLETS = set("•◦▪▫‣●○■□·∙-*–—")
@@ -161,3 +161,12 @@ def test_any_text_is_partitioned(text: str) -> None:
 @given(st.lists(ALPHABET, max_size=80).map("".join), st.integers(0, 5), st.integers(0, 12))
 def test_any_text_is_partitioned_with_any_limits(text: str, low: int, high: int) -> None:
     assert_partition(text, min_words=low, max_words=high)
+
+
+def test_the_pieces_of_a_long_sentence_cut_at_commas_continue_one_another() -> None:
+    long = ", ".join(["the delegation met the ministers in the capital city today"] * 4) + "."
+    text = f"{long} A second sentence follows here."
+    spans = split_sentences(text)
+    assert len(spans) > 2  # the long sentence was cut at least once
+    joins = [continues_sentence(text, a[1], b[0]) for a, b in zip(spans, spans[1:], strict=False)]
+    assert joins == [True] * (len(spans) - 2) + [False]

@@ -25,13 +25,12 @@ from rag.query.retrieve import Candidate, Retrieval
 from rag.query.translate import WordMatch
 from rag.responses import Answer, Citation, PassageHit
 from rag.text.arabic import normalize, tokenize
+from rag.text.sentences import continues_sentence
 
 # In spreads of sentence similarity, like the ranking.
 HIGHLIGHT_EVIDENCE_WEIGHT = 6.0
 ANSWER_KIND_WEIGHT = 2.0
 HIGHLIGHT_MAX_WORDS = 60
-_COMMA_ENDS = "،,"
-_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 
 _YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
 _MONTHS = re.compile(
@@ -93,7 +92,9 @@ def highlight_of(
     if not len(rows):
         return passage.text
     source = index.documents[passage.document].source
-    texts = [source[table.starts[r] : table.ends[r]] for r in rows]
+    starts = [int(table.starts[r]) for r in rows]
+    ends = [int(table.ends[r]) for r in rows]
+    texts = [source[s:e] for s, e in zip(starts, ends, strict=True)]
     spread = index.calibration.spread(query.language, candidate.language)
     scores = (table.vectors[rows.start : rows.stop].astype(np.float32) @ vectors.question) / spread
     total = sum(w.weight for w in words)
@@ -103,8 +104,6 @@ def highlight_of(
             held = sum(w.weight for w in words if w.keys & keys) / total
             scores[i] += HIGHLIGHT_EVIDENCE_WEIGHT * held
         scores[i] += ANSWER_KIND_WEIGHT * holds_kind(query.wants, text)
-    starts = [int(table.starts[r]) for r in rows]
-    ends = [int(table.ends[r]) for r in rows]
     lo, hi = sentence_around(source, starts, ends, scores, int(np.argmax(scores)))
     return source[starts[lo] : ends[hi]]
 
@@ -117,31 +116,26 @@ def sentence_around(
     best: int,
     max_words: int = HIGHLIGHT_MAX_WORDS,
 ) -> tuple[int, int]:
-    """The pieces `lo..hi` to show: `best` grown into the pieces of its sentence.
-
-    Two neighbouring pieces are one sentence when the first ends with a comma
-    (the splitter's cut) and no line break lies between them.
-    """
+    """The pieces `lo..hi` to show: `best` grown into the pieces of its sentence
+    (`rag.text.sentences.continues_sentence`), the better-scoring neighbour first."""
+    words = [len(source[s:e].split()) for s, e in zip(starts, ends, strict=True)]
 
     def joined(left: int) -> bool:
-        gap = source[ends[left] : starts[left + 1]]
-        return source[ends[left] - 1] in _COMMA_ENDS and not _LINE_BREAK.search(gap)
+        return continues_sentence(source, ends[left], starts[left + 1])
 
     lo = hi = best
-    words = len(source[starts[best] : ends[best]].split())
+    held = words[best]
     while True:
         options = []
         if lo > 0 and joined(lo - 1):
             options.append(lo - 1)
         if hi + 1 < len(starts) and joined(hi):
             options.append(hi + 1)
-        options = [
-            j for j in options if words + len(source[starts[j] : ends[j]].split()) <= max_words
-        ]
+        options = [j for j in options if held + words[j] <= max_words]
         if not options:
             return lo, hi
         j = max(options, key=lambda j: (scores[j], -j))
-        words += len(source[starts[j] : ends[j]].split())
+        held += words[j]
         lo, hi = min(lo, j), max(hi, j)
 
 

@@ -54,6 +54,18 @@ def split_sentences(
     return spans
 
 
+def continues_sentence(text: str, end: int, next_start: int) -> bool:
+    """Whether the span ending at `end` and the one starting at `next_start` are
+    pieces of one sentence: `split_sentences` cut a long sentence at this comma."""
+    gap = text[end:next_start]
+    return (
+        end > 0
+        and text[end - 1] in _COMMAS
+        and not gap.strip()
+        and not any(ch in _LINE_BREAKS for ch in gap)
+    )
+
+
 def _cuts(text: str) -> list[int]:
     """Offsets where one sentence ends and the next may begin."""
     cuts: list[int] = []
