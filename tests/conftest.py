@@ -33,6 +33,7 @@ from rag.api.app import create_app
 from rag.config import DEFAULT_MODEL, Settings
 from rag.embeddings import Embedder, load_embedder
 from rag.index.builder import build_index
+from rag.index.leases import LEASES
 from rag.index.store import IndexStore
 from rag.service import QAService
 
@@ -99,8 +100,6 @@ def copy_index(index_dir: Path, destination: Path) -> Path:
     (the session's `live_server`) must not follow it, or the copy would look
     held by a process that never served it.
     """
-    from rag.index.leases import LEASES
-
     return Path(
         shutil.copytree(
             index_dir, destination, ignore=shutil.ignore_patterns(LEASES), dirs_exist_ok=True

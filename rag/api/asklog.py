@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 from fastapi import FastAPI, Request
 
-from rag.api.ratelimit import MEMORY
 from rag.api.security import client_ip
 from rag.config import Settings
 from rag.newsroom.records import AskRecord
@@ -102,10 +101,7 @@ def with_newsroom(report: Health, app: FastAPI) -> Health:
     limits = Limits(max_question_chars=settings.max_question_chars, max_top_k=settings.max_top_k)
     limiter = app.state.limiter
     rate_limit = RateLimitHealth(
-        per_minute=limiter.per_minute,
-        # The scheme only: the URI may carry a Redis password.
-        storage="memory" if limiter.storage_uri == MEMORY else "redis",
-        shared=limiter.shared,
+        per_minute=limiter.per_minute, storage=limiter.storage, shared=limiter.shared
     )
     return report.model_copy(
         update={"limits": limits, "rate_limit": rate_limit, "question_log": log_health(app)}

@@ -89,6 +89,11 @@ class RateLimiter:
         return self.per_minute > 0
 
     @property
+    def storage(self) -> str:
+        """`memory` or `redis`: the kind only, since the URI may carry a Redis password."""
+        return "memory" if self._shared is None else "redis"
+
+    @property
     def shared(self) -> bool:
         """True while the limit is counted in the shared storage (not this replica's own)."""
         return self._shared is not None and time.monotonic() >= self._shared_down_until

@@ -145,22 +145,21 @@ def archive_indexing(
                 **_rates(seconds, len(texts), tokens),
                 "over_engine": round(seconds / engine_s, 2),
             }
-            if mode == "full":
-                # Cold: built from nothing, as in a first build. Later builds reuse it.
-                t0 = time.perf_counter()
-                table = TermTable.build(texts, embedder)
-                seconds = time.perf_counter() - t0
-                result["term_table"] = {
-                    "terms": len(table),
-                    "seconds": round(seconds, 2),
-                    "over_engine": round(seconds / engine_s, 2),
-                }
             if mode == "pooled":
                 before = _rss_bytes()
                 loaded = store.load()
                 result["memory_bytes_per_passage"] = round((_rss_bytes() - before) / len(texts))
                 del loaded
                 result["footprint"] = footprint(store.root)
+    # Cold: built from nothing, as in a first build. Later builds reuse it.
+    t0 = time.perf_counter()
+    table = TermTable.build(texts, embedder)
+    seconds = time.perf_counter() - t0
+    result["term_table"] = {
+        "terms": len(table),
+        "seconds": round(seconds, 2),
+        "over_engine": round(seconds / engine_s, 2),
+    }
     return result
 
 
