@@ -45,17 +45,34 @@ def highlight(service, question: str) -> str:
     return service.ask(question, 1).passages[0].highlight
 
 
-def test_a_when_question_highlights_the_sentence_with_a_date(service):
-    assert "1998" in highlight(service, "When was the treaty signed by the ministers?")
+@pytest.fixture
+def one_sentence(monkeypatch):
+    """The chosen sentence alone, before the highlight grows into its neighbours."""
+    monkeypatch.setattr(present, "HIGHLIGHT_MIN_WORDS", 0)
+    monkeypatch.setattr(present, "HIGHLIGHT_MARGIN", -1.0)
 
 
-def test_a_how_many_question_highlights_the_sentence_with_a_number(service):
-    assert "1998" in highlight(service, "How many ministers signed the treaty?")
+DATE_SENTENCE = "The treaty was signed by the ministers in 1998."
 
 
-def test_without_the_answer_kind_the_date_sentence_is_not_chosen(service, monkeypatch):
+def test_a_when_question_highlights_the_sentence_with_a_date(service, one_sentence):
+    assert highlight(service, "When was the treaty signed by the ministers?") == DATE_SENTENCE
+
+
+def test_a_how_many_question_highlights_the_sentence_with_a_number(service, one_sentence):
+    assert highlight(service, "How many ministers signed the treaty?") == DATE_SENTENCE
+
+
+def test_without_the_answer_kind_the_date_sentence_is_not_chosen(
+    service, one_sentence, monkeypatch
+):
     monkeypatch.setattr(present, "ANSWER_KIND_WEIGHT", 0.0)
-    assert "Paris" in highlight(service, "When was the treaty signed by the ministers?")
+    assert highlight(service, "When was the treaty signed by the ministers?") != DATE_SENTENCE
+
+
+def test_a_short_sentence_grows_into_a_neighbour_but_keeps_the_answer(service):
+    shown = highlight(service, "When was the treaty signed by the ministers?")
+    assert DATE_SENTENCE in shown and len(shown.split()) > len(DATE_SENTENCE.split())
 
 
 def test_the_highlight_is_verbatim_from_the_source(service):
@@ -123,3 +140,44 @@ def test_a_line_break_ends_the_highlight_even_after_a_comma() -> None:
     starts, ends = pieces(source, "First line ends with a comma,", "second line.")
     scores = present.np.array([5.0, 4.0])
     assert present.sentence_around(source, starts, ends, scores, best=0) == (0, 0)
+
+
+THREE = "Born in Houston in 1950 to a family of engineers. He moved. He studied law at Yale."
+
+
+def three_sentences() -> tuple[list[int], list[int]]:
+    return pieces(
+        THREE,
+        "Born in Houston in 1950 to a family of engineers.",
+        "He moved.",
+        "He studied law at Yale.",
+    )
+
+
+def test_a_short_highlight_grows_by_the_better_scoring_neighbour() -> None:
+    starts, ends = three_sentences()
+    scores = present.np.array([1.0, 9.0, 4.0])
+    span = present.highlight_span(THREE, starts, ends, scores, 1, min_words=5, margin=0.0)
+    assert span == (1, 2)
+
+
+def test_a_long_enough_highlight_stays_one_sentence_when_the_neighbours_score_far_below() -> None:
+    starts, ends = three_sentences()
+    scores = present.np.array([9.0, 1.0, 4.0])
+    assert present.highlight_span(THREE, starts, ends, scores, 0, min_words=5, margin=2.0) == (0, 0)
+
+
+def test_a_neighbour_within_the_margin_joins_the_highlight() -> None:
+    starts, ends = three_sentences()
+    scores = present.np.array([9.0, 8.5, 1.0])
+    assert present.highlight_span(THREE, starts, ends, scores, 0, min_words=5, margin=1.0) == (0, 1)
+
+
+def test_growing_the_highlight_never_passes_the_word_cap() -> None:
+    starts, ends = three_sentences()
+    scores = present.np.array([1.0, 9.0, 4.0])
+    span = present.highlight_span(THREE, starts, ends, scores, 1, min_words=50, max_words=7)
+    assert span == (
+        1,
+        2,
+    )  # "He moved. He studied law at Yale." is seven words; adding the first is 16

@@ -4,9 +4,12 @@ The highlight is the sentence of a passage that holds the answer. Each
 sentence scores its similarity to the question (in spreads), plus the share of
 the question's words it holds, plus a bonus when it holds what the question
 asks for: a date for "when / متى", a number for "how many / كم", a name for
-"who" (`rag.query.analyse.answer_kind`). Measured against the annotated answer
-spans of the dev archive (`make eval-archive`, "highlight holds the answer"),
-see the README's quality section for the figures.
+"who" (`rag.query.analyse.answer_kind`). The best piece grows into its whole
+sentence, and a highlight under about two lines grows by the better-scoring
+neighbouring sentence, as does a neighbour the scores cannot tell from the
+best. Measured against the annotated answer spans of the dev archive (`make
+eval-archive`, "highlight holds the answer"), see the README's quality section
+for the figures.
 """
 
 from __future__ import annotations
@@ -31,6 +34,13 @@ from rag.text.sentences import continues_sentence
 HIGHLIGHT_EVIDENCE_WEIGHT = 6.0
 ANSWER_KIND_WEIGHT = 2.0
 HIGHLIGHT_MAX_WORDS = 60
+# A highlight shorter than this grows by the better-scoring neighbouring sentence:
+# one short sentence ("He was born there.") rarely holds the answer with what it
+# refers to. About two lines of the widget.
+HIGHLIGHT_MIN_WORDS = 20
+# A neighbouring sentence this close to the best (in spreads) joins it too: the
+# scores cannot tell the two apart.
+HIGHLIGHT_MARGIN = 1.0
 
 _YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
 _MONTHS = re.compile(
@@ -104,8 +114,46 @@ def highlight_of(
             held = sum(w.weight for w in words if w.keys & keys) / total
             scores[i] += HIGHLIGHT_EVIDENCE_WEIGHT * held
         scores[i] += ANSWER_KIND_WEIGHT * holds_kind(query.wants, text)
-    lo, hi = sentence_around(source, starts, ends, scores, int(np.argmax(scores)))
+    lo, hi = highlight_span(
+        source,
+        starts,
+        ends,
+        scores,
+        int(np.argmax(scores)),
+        min_words=HIGHLIGHT_MIN_WORDS,
+        margin=HIGHLIGHT_MARGIN,
+    )
     return source[starts[lo] : ends[hi]]
+
+
+def highlight_span(
+    source: str,
+    starts: list[int],
+    ends: list[int],
+    scores: np.ndarray,
+    best: int,
+    min_words: int = HIGHLIGHT_MIN_WORDS,
+    max_words: int = HIGHLIGHT_MAX_WORDS,
+    margin: float = HIGHLIGHT_MARGIN,
+) -> tuple[int, int]:
+    """The pieces `lo..hi` to show: the best piece's sentence, then whole neighbouring
+    sentences, the better-scoring first, while the highlight is under `min_words`
+    or the neighbour scores within `margin` of the best; never past `max_words`."""
+    lo, hi = sentence_around(source, starts, ends, scores, best, max_words)
+    held = len(source[starts[lo] : ends[hi]].split())
+    while True:
+        options = []
+        for j in (lo - 1, hi + 1):
+            if 0 <= j < len(starts):
+                a, b = sentence_around(source, starts, ends, scores, j, max_words)
+                options.append((float(scores[j]), -j, min(a, lo), max(b, hi)))
+        if not options:
+            return lo, hi
+        score, _, a, b = max(options)
+        words = len(source[starts[a] : ends[b]].split())
+        if words > max_words or (held >= min_words and scores[best] - score > margin):
+            return lo, hi
+        lo, hi, held = a, b, words
 
 
 def sentence_around(
