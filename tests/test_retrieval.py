@@ -105,6 +105,28 @@ def test_evidence_is_the_idf_share_of_the_question_found_in_the_passage(bilingua
     assert by_doc["weather"] == 0.0
 
 
+def test_a_name_counts_only_through_the_transliteration_nearest_it(tmp_path: Path):
+    # Victoria's skeleton (FKTR) also matches اختار, "he chose" (KTR): a skeleton
+    # is lossy, and the embedding decides which of its matches is the name.
+    arabic = {
+        "victoria": "وصلت فيكتوريا إلى المدينة صباح الأحد في زيارة قصيرة.",
+        "council": "اختار المجلس رئيسا جديدا للبلدية بعد جلسة طويلة.",
+    }
+    embedder = BilingualEmbedder({**PAIRS, "victoria": "فيكتوريا"})
+    build(write_archive(tmp_path / "seeds", arabic, ENGLISH), tmp_path / "index", embedder)
+    service = QAService(Settings(index_dir=tmp_path / "index", _env_file=None), embedder=embedder)
+    service.load()
+    snapshot = service.snapshot()
+    terms = snapshot.index.terms
+    matched = {terms.surfaces[r] for r in terms.transliterations("Victoria", "ar")}
+    assert {"فيكتوريا", "اختار"} <= matched
+    query = analyse("Victoria", snapshot.index.languages)
+    retrieval = snapshot.retriever.retrieve(query, service.query_embedder.embed(query), 3)
+    [victoria] = retrieval.words
+    assert {terms.surfaces[r] for r in _rows(snapshot, victoria.keys)} == {"فيكتوريا"}
+    service.close()
+
+
 def test_default_config_is_hybrid():
     assert RetrievalConfig().mode == "hybrid"
 

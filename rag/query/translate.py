@@ -6,7 +6,10 @@ not only when the corpus lacks it (it never does, once both languages are in):
 * its own match key, for passages in its language;
 * names, by consonant skeleton (`rag.text.transliterate`): Panthers ->
   بانثرز. A Latin word qualifies when capitalised, an Arabic word always,
-  against the capitalised Latin terms;
+  against the capitalised Latin terms. A skeleton is lossy and often matches
+  common words too (Victoria: فيكتوريا, but also اختار, "he chose"), so of
+  the terms it matches only the one the embedding puts nearest the word
+  counts: a rank among a few candidates, no similarity threshold;
 * other words, by embedding, kept only for mutual nearest neighbours: the
   nearest term of the other language must have no term of the word's own
   language nearer to it than the word. The rule compares two similarities
@@ -51,15 +54,25 @@ def match_words(index: LoadedIndex, query: Query, vectors: QueryVectors) -> list
         for word in foreign:
             if word.language != "ar" and not word.surface[:1].isupper():
                 continue
-            found[word.surface].update(
-                terms.keys[r] for r in terms.transliterations(word.surface, language)
-            )
+            rows = terms.transliterations(word.surface, language)
+            if rows:
+                found[word.surface].add(
+                    terms.keys[_closest(terms, rows, vectors.words[word.surface])]
+                )
         for word, key in _mutual_translations(index, foreign, vectors, language):
             found[word.surface].add(key)
     return [
         WordMatch(w, _weight(index, w, found[w.surface]), frozenset(found[w.surface]))
         for w in query.words
     ]
+
+
+def _closest(terms, rows: list[int], vector: np.ndarray) -> int:
+    """Of the terms a skeleton matches, the one the embedding puts nearest the word."""
+    if len(rows) == 1:
+        return rows[0]
+    sims = np.vstack([terms.vector(r) for r in rows]) @ vector
+    return rows[int(np.argmax(sims))]
 
 
 def _weight(index: LoadedIndex, word: Word, keys: set[str]) -> float:
