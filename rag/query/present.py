@@ -139,21 +139,27 @@ def highlight_span(
     """The pieces `lo..hi` to show: the best piece's sentence, then whole neighbouring
     sentences, the better-scoring first, while the highlight is under `min_words`
     or the neighbour scores within `margin` of the best; never past `max_words`."""
-    lo, hi = sentence_around(source, starts, ends, scores, best, max_words)
-    held = len(source[starts[lo] : ends[hi]].split())
+    words = piece_words(source, starts, ends)
+    lo, hi = sentence_around(source, starts, ends, scores, best, max_words, words)
     while True:
         options = []
         for j in (lo - 1, hi + 1):
             if 0 <= j < len(starts):
-                a, b = sentence_around(source, starts, ends, scores, j, max_words)
+                a, b = sentence_around(source, starts, ends, scores, j, max_words, words)
                 options.append((float(scores[j]), -j, min(a, lo), max(b, hi)))
         if not options:
             return lo, hi
         score, _, a, b = max(options)
-        words = len(source[starts[a] : ends[b]].split())
-        if words > max_words or (held >= min_words and scores[best] - score > margin):
+        held = sum(words[lo : hi + 1])
+        if sum(words[a : b + 1]) > max_words or (
+            held >= min_words and scores[best] - score > margin
+        ):
             return lo, hi
-        lo, hi, held = a, b, words
+        lo, hi = a, b
+
+
+def piece_words(source: str, starts: list[int], ends: list[int]) -> list[int]:
+    return [len(source[s:e].split()) for s, e in zip(starts, ends, strict=True)]
 
 
 def sentence_around(
@@ -163,10 +169,12 @@ def sentence_around(
     scores: np.ndarray,
     best: int,
     max_words: int = HIGHLIGHT_MAX_WORDS,
+    words: list[int] | None = None,
 ) -> tuple[int, int]:
     """The pieces `lo..hi` to show: `best` grown into the pieces of its sentence
-    (`rag.text.sentences.continues_sentence`), the better-scoring neighbour first."""
-    words = [len(source[s:e].split()) for s, e in zip(starts, ends, strict=True)]
+    (`rag.text.sentences.continues_sentence`), the better-scoring neighbour first.
+    `words` (each piece's word count) saves recounting when the caller has it."""
+    words = words or piece_words(source, starts, ends)
 
     def joined(left: int) -> bool:
         return continues_sentence(source, ends[left], starts[left + 1])

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.index.store import LoadedIndex
+from rag.index.terms import TermTable
 from rag.query.analyse import Query, Word
 from rag.query.embed import QueryVectors
 
@@ -67,7 +68,7 @@ def match_words(index: LoadedIndex, query: Query, vectors: QueryVectors) -> list
     ]
 
 
-def _closest(terms, rows: list[int], vector: np.ndarray) -> int:
+def _closest(terms: TermTable, rows: list[int], vector: np.ndarray) -> int:
     """Of the terms a skeleton matches, the one the embedding puts nearest the word."""
     if len(rows) == 1:
         return rows[0]
