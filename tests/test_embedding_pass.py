@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from helpers import HashEmbedder
 
-from rag.index.embedding import batches, embed_documents, texts_to_embed
+from rag.index.embedding import embed_documents, texts_to_embed
 from rag.ingest import parse_document
 
 ONE = "Title one\n\nThe river floods every spring. Farmers plant after it.\n\nA single sentence.\n"
@@ -42,25 +42,3 @@ def test_the_count_for_progress_is_what_is_sent():
     docs = [parse_document(ONE, "one"), parse_document(ONE.replace("one", "three"), "three")]
     embed_documents(docs, embedder, mode="full")
     assert texts_to_embed(docs, "full") == len(embedder.passage_texts)
-
-
-def test_a_batch_stops_at_its_character_budget():
-    lengths = [600, 500, 300, 200, 100]
-    assert list(batches([0, 1, 2, 3, 4], lengths, size=32, chars=1000)) == [[0], [1, 2, 3], [4]]
-
-
-def test_a_batch_stops_at_its_size_among_short_texts():
-    assert list(batches(list(range(5)), [10] * 5, size=2, chars=1000)) == [[0, 1], [2, 3], [4]]
-
-
-def test_a_text_over_the_budget_goes_alone():
-    assert list(batches([0, 1], [5000, 10], size=32, chars=1000)) == [[0], [1]]
-
-
-def test_long_passages_are_embedded_a_few_at_a_time():
-    embedder = HashEmbedder()
-    paragraph = "The river floods every spring and the farmers plant after it. " * 6
-    source = "Title\n\n" + "\n\n".join(f"{paragraph}Year {i}." for i in range(4)) + "\n"
-    embed_documents([parse_document(source, "long")], embedder, mode="full", batch=32)
-    assert all(sum(map(len, b)) <= 1000 or len(b) == 1 for b in embedder.passage_batches)
-    assert len(embedder.passage_batches) > 1

