@@ -40,9 +40,9 @@ def test_one_term_per_match_key(table):
 
 def test_nearest_searches_only_the_given_language(table):
     vector = HashEmbedder().embed_queries(["Panthers"])
-    _, [row] = table.nearest(vector, "ar")
+    _, [[row]] = table.nearest(vector, "ar")
     assert table.languages[row] == "ar"
-    _, [row] = table.nearest(vector, "en")
+    _, [[row]] = table.nearest(vector, "en")
     assert table.surfaces[row] == "Panthers"
 
 

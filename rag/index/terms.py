@@ -77,16 +77,18 @@ class TermTable:
     def vector(self, row: int) -> np.ndarray:
         return self._search.reconstruct(int(row))
 
-    def nearest(self, queries: np.ndarray, language: str) -> tuple[np.ndarray, np.ndarray]:
-        """The nearest term of `language` to each query: (similarities, rows; -1 if none)."""
+    def nearest(
+        self, queries: np.ndarray, language: str, k: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest terms of `language` to each query, nearest first: (similarities,
+        rows; -1 where there are fewer), each of shape (len(queries), k)."""
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         span = self.language_rows.get(language)
         if span is None or not len(queries):
             n = len(queries)
-            return np.full(n, -np.inf, dtype=np.float32), np.full(n, -1, dtype=np.int64)
+            return np.full((n, k), -np.inf, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
         params = faiss.SearchParameters(sel=faiss.IDSelectorRange(span.start, span.stop))
-        sims, rows = self._search.search(queries, 1, params=params)
-        return sims[:, 0], rows[:, 0]
+        return self._search.search(queries, k, params=params)
 
     def transliterations(self, word: str, language: str) -> list[int]:
         """Rows of `language` whose skeleton matches `word`'s (a name in the other script)."""

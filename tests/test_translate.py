@@ -1,0 +1,55 @@
+"""Translation by mutual nearest neighbours, on a hand-made term table (no model floats)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from rag.index.terms import TermTable
+from rag.query.analyse import Word
+from rag.query.embed import QueryVectors
+from rag.query.translate import TRANSLATION_CANDIDATES, _mutual_translations
+
+BALL = Word("ball", "ball", "en")
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def _translations(arabic: dict[str, np.ndarray], english: dict[str, np.ndarray]) -> list[str]:
+    surfaces = [*arabic, *english]
+    languages = ["ar"] * len(arabic) + ["en"] * len(english)
+    table = TermTable(
+        surfaces, surfaces, languages, np.vstack([*arabic.values(), *english.values()])
+    )
+    index = SimpleNamespace(terms=table)
+    vectors = QueryVectors(_unit(1, 0, 0, 0), {"ball": _unit(1, 0, 0, 0)})
+    return [key for _, key in _mutual_translations(index, [BALL], vectors, "ar")]
+
+
+def test_the_nearest_term_translates_when_the_word_is_its_nearest_back():
+    arabic = {"كرة": _unit(1, 0.2, 0, 0), "مال": _unit(0, 1, 0, 0)}
+    assert _translations(arabic, {"money": _unit(0, 1, 0.1, 0)}) == ["كرة"]
+
+
+def test_a_nearest_term_with_a_nearer_word_of_its_own_gives_way_to_the_next():
+    # مال is nearest "ball", but "money" is nearer to it: the translation is كرة.
+    arabic = {"مال": _unit(1, 0.3, 0, 0), "كرة": _unit(1, 0, 0.5, 0)}
+    english = {"money": _unit(1, 0.35, 0, 0)}
+    assert _translations(arabic, english) == ["كرة"]
+
+
+def test_only_the_first_passing_candidate_counts():
+    arabic = {"كرة": _unit(1, 0.1, 0, 0), "لعب": _unit(1, 0.3, 0, 0), "ملعب": _unit(1, 0, 0.4, 0)}
+    assert _translations(arabic, {"money": _unit(0, 0, 0, 1)}) == ["كرة"]
+
+
+def test_no_translation_beyond_the_candidates():
+    # Every nearer Arabic term has its own English word; the one that would pass is too far.
+    near = {f"t{i}": _unit(1, 0.1 * (i + 1), 0, 0) for i in range(TRANSLATION_CANDIDATES)}
+    english = {f"w{i}": _unit(1, 0.1 * (i + 1), 0, 0) for i in range(TRANSLATION_CANDIDATES)}
+    arabic = {**near, "كرة": _unit(1, 0, 0, 2)}
+    assert _translations(arabic, english) == []
