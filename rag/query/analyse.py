@@ -89,17 +89,28 @@ class Query:
 _WANTS = (
     (
         "date",
-        r"^(?:when\b|what (?:year|date|century|decade)\b)"
-        r"|\b(?:in|by) what year\b|\bwhich (?:year|century)\b",
+        r"^(?:when\b|what (?:year|date|century|decade)s?\b)"
+        r"|\b(?:in|by) what years?\b|\bwhich (?:year|century)s?\b",
     ),
     (
         "number",
         r"\bhow (?:many|much|long|far|old|big|large|tall|high)\b"
-        r"|\bwhat (?:percentage|percent|proportion|number)\b",
+        r"|\bwhat (?:percentage|percent|proportion|number)\b"
+        # "What was the final score", "What is the approximate condenser temperature"
+        r"|\bwhat (?:is|was|are|were) (?:the )?(?:[\w'’]+ ){0,2}"
+        r"(?:population|score|temperature|speed|rate|percentage|efficiency)\b",
     ),
     ("person", r"^(?:who|whom|whose)\b|\b(?:by whom|who (?:is|was|were|are))\b"),
-    ("date", r"(?:^|\s)(?:متي|في اي (?:عام|سنه|تاريخ|قرن|يوم|شهر)|ما (?:هو )?تاريخ)(?:\s|$)"),
-    ("number", r"(?:^|\s)(?:كم|بكم|ما (?:هو |هي )?(?:عدد|نسبه|مساحه|طول|عمر))(?:\s|$)"),
+    (
+        "date",
+        r"(?:^|\s)(?:متي|(?:في )?اي (?:عام|سنه|تاريخ|قرن|يوم|شهر)"
+        r"|(?:ما|ماهو|ماهي) (?:هو |هي )?(?:ال)?(?:تاريخ|عام|سنه|سنوات))(?:\s|$)",
+    ),
+    (
+        "number",
+        r"(?:^|\s)(?:كم|بكم|(?:ما|ماهو|ماهي) (?:هو |هي )?(?:ال)?"
+        r"(?:عدد|نسبه|مساحه|طول|عمر|معدل|سرعه|درجه حراره|كفاءه))(?:\s|$)",
+    ),
     # "من" opens a who-question, unless it is "from" ("من أين", "من أي").
     ("person", r"^(?:من|ومن)\s+(?!اين|اي\s)"),
 )
