@@ -86,6 +86,9 @@ class Query:
 
 
 # Question words, matched on the normalised text (alef and yaa variants folded).
+# "ما / ماهو / ماهي" (what is), with an optional "هو / هي" and article: the
+# opening that the Arabic date and number questions share.
+_WHAT_AR = r"(?:ما|ماهو|ماهي) (?:هو |هي )?(?:ال)?"
 _WANTS = (
     (
         "date",
@@ -104,11 +107,11 @@ _WANTS = (
     (
         "date",
         r"(?:^|\s)(?:متي|(?:في )?اي (?:عام|سنه|تاريخ|قرن|يوم|شهر)"
-        r"|(?:ما|ماهو|ماهي) (?:هو |هي )?(?:ال)?(?:تاريخ|عام|سنه|سنوات))(?:\s|$)",
+        rf"|{_WHAT_AR}(?:تاريخ|عام|سنه|سنوات))(?:\s|$)",
     ),
     (
         "number",
-        r"(?:^|\s)(?:كم|بكم|(?:ما|ماهو|ماهي) (?:هو |هي )?(?:ال)?"
+        rf"(?:^|\s)(?:كم|بكم|{_WHAT_AR}"
         r"(?:عدد|نسبه|مساحه|طول|عمر|معدل|سرعه|درجه حراره|كفاءه))(?:\s|$)",
     ),
     # "من" opens a who-question, unless it is "from" ("من أين", "من أي").
