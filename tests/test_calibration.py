@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import BilingualEmbedder, build, write_seeds
 
-from rag.index.background import BACKGROUND_QUESTIONS
+from rag.index.background import BACKGROUND_QUESTIONS, LEVEL_QUESTIONS
 from rag.index.calibration import MIN_LEVEL_DOCUMENTS, Calibration, fit_calibration, sample_rows
 from rag.index.store import IndexStore
 
@@ -43,6 +43,47 @@ def test_offsets_are_the_median_unrelated_similarity_per_language_pair():
         assert calibration.offsets[question_language]["ar"] == pytest.approx(0.75, abs=0.005)
         assert calibration.offsets[question_language]["en"] == pytest.approx(0.70, abs=0.005)
         assert 0.004 < calibration.spreads[question_language]["en"] < 0.01
+
+
+class MarksLevelQuestions(Constant):
+    """A level question's vector says so (first component 1), a background question's not."""
+
+    _level = frozenset(text for pair in LEVEL_QUESTIONS for text in pair)
+
+    def embed_queries(self, texts):
+        vectors = super().embed_queries(texts)
+        vectors[:, 0] = [text in self._level for text in texts]
+        return vectors
+
+
+def test_the_level_comes_from_the_level_questions_and_the_spread_from_the_background():
+    rows = {"ar": range(0, 40), "en": range(40, 60)}
+    rng = np.random.default_rng(0)
+
+    def similarity(queries, sample):
+        english = sample[0] >= 40
+        # Asked like a reader's question, a question scores English passages 0.04 higher.
+        level = (
+            np.where(queries[:, :1] > 0, 0.74, 0.70)
+            if english
+            else np.full((len(queries), 1), 0.75)
+        )
+        return level + 0.005 * rng.standard_normal((len(queries), len(sample)))
+
+    def nearest(queries, rows, k):
+        return [np.arange(rows.start, rows.stop)[:k] for _ in queries]
+
+    calibration = fit_calibration(
+        MarksLevelQuestions(), "marks", rows, {"ar": 30, "en": 5}, similarity, nearest
+    )
+    assert calibration.offsets["en"]["en"] == pytest.approx(0.74, abs=0.002)
+    assert calibration.offsets["en"]["ar"] == pytest.approx(0.75, abs=0.002)
+    # The 0.04 between the two kinds of question is no part of the spread.
+    assert calibration.spreads["en"]["en"] < 0.006
+    tops = calibration.background_tops["en"]["en"]
+    assert len(tops) == len(BACKGROUND_QUESTIONS)
+    # A background question's best English passage stands below the level questions' level.
+    assert float(np.median(tops)) < 0
 
 
 def test_the_largest_language_gives_each_question_its_own_level():
@@ -94,3 +135,4 @@ def test_the_index_stores_a_calibration_tied_to_its_model(tmp_path: Path):
     offsets = index.calibration.offsets["en"]
     assert offsets["en"] > offsets["ar"]
     assert index.manifest["calibration"]["background_questions"] == len(BACKGROUND_QUESTIONS)
+    assert index.manifest["calibration"]["level_questions"] == len(LEVEL_QUESTIONS)

@@ -43,7 +43,7 @@ from rag.ingest.sources import collect_all
 # Bump when what a build derives from unchanged documents changes (the term
 # table, the calibration): the next `rag index` then rewrites the generation,
 # reusing every vector it can, instead of keeping the current one.
-BUILD_RULES = 2
+BUILD_RULES = 3  # 3: the level table from `LEVEL_QUESTIONS`
 
 Progress = Callable[[int], None]
 

@@ -9,7 +9,7 @@ generation), and writes a new generation through the builder's own writer
 exactly as `rag index` would fit them, and the result is the same index a
 full rebuild would give.
 
-The calibration re-embeds the fifty background question pairs on each
+The calibration re-embeds the background and level question pairs on each
 write; `QueryMemo` keeps their vectors for the life of the process, so an
 update embeds the article's texts and its new words, nothing else.
 
@@ -27,7 +27,7 @@ import numpy as np
 from rag.documents import Document
 from rag.embeddings import Embedder, canonical_model_name
 from rag.errors import DocumentNotFoundError, RagError
-from rag.index.background import BACKGROUND_QUESTIONS
+from rag.index.background import BACKGROUND_QUESTIONS, LEVEL_QUESTIONS
 from rag.index.builder import _reusable, _write_generation, embedded_by_document
 from rag.index.embedding import prepare
 from rag.index.store import IndexStore
@@ -39,7 +39,7 @@ class EmptyIndexError(RagError):
     """Deleting the last document would leave an index of nothing."""
 
 
-_BACKGROUND = frozenset(text for pair in BACKGROUND_QUESTIONS for text in pair)
+_BACKGROUND = frozenset(text for pair in (*BACKGROUND_QUESTIONS, *LEVEL_QUESTIONS) for text in pair)
 
 
 class QueryMemo:
