@@ -25,6 +25,7 @@ from helpers import (
     write_seeds,
 )
 
+import rag.index.bm25
 import rag.index.builder
 import rag.index.embedding
 import rag.ingest.plain
@@ -213,6 +214,21 @@ def test_incremental_index_equals_a_fresh_one(built: Path, seeds: Path, tmp_path
     np.testing.assert_array_equal(all_vectors(a.vectors), all_vectors(b.vectors))
     for field in ("passage_rows", "starts", "ends", "vectors"):
         np.testing.assert_array_equal(getattr(a.sentences, field), getattr(b.sentences, field))
+
+
+def test_a_new_analyzer_rebuilds_the_lexical_index_without_re_embedding(
+    built: Path, seeds: Path, tmp_path: Path, monkeypatch
+):
+    # The served index stays strict: keys of another analyzer would stop matching.
+    monkeypatch.setattr(rag.index.bm25, "ANALYZER_VERSION", "next")
+    with pytest.raises(IndexCorruptError, match="analyzer"):
+        IndexStore(built).load()
+    embedder = HashEmbedder()
+    report = build(seeds, built, embedder)
+    assert embedder.passage_batches == [] and report.embedded == []
+    assert not report.unchanged
+    assert IndexStore(built).load().lexical is not None
+    assert answers(built, HashEmbedder()) == fresh_answers(tmp_path, seeds)
 
 
 def test_changed_parsing_rules_reembed_unchanged_files(

@@ -132,6 +132,7 @@ def build_index(
         rules = (
             previous is not None
             and previous.calibration is not None
+            and previous.lexical is not None
             and previous.manifest.get("rules") == BUILD_RULES
         )
         if same_kind and rules and not changed and not report.removed:
@@ -176,7 +177,7 @@ def _nearest(matrix: np.ndarray, queries: np.ndarray, rows: range, k: int) -> li
 def _reusable(store: IndexStore, model: str) -> LoadedIndex | None:
     """The current index, if its vectors can be reused by this model."""
     try:
-        previous = store.load(calibrated=False)
+        previous = store.load(strict=False)
     except RagError:
         return None  # missing or corrupt: rebuild everything
     if previous.model != model:

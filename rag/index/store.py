@@ -21,9 +21,10 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import faiss
 import numpy as np
@@ -46,6 +47,8 @@ SENTENCES = "sentences.npz"
 _REQUIRED_KEYS = ("model", "dim", "count", "documents", "files", "calibration")
 # The files every generation has; the manifest must checksum each of them.
 _CHECKSUMMED = (VECTORS, DOCUMENTS, SENTENCES)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -106,9 +109,11 @@ class LoadedIndex:
     documents: dict[str, Document]
     passages: list[Passage]
     sentences: SentenceTable
-    lexical: BM25Index
+    # None only when loaded with strict=False: what a build derives anew from the
+    # documents, kept from an older version of this code.
+    lexical: BM25Index | None
     terms: TermTable
-    calibration: Calibration | None  # None only when loaded with calibrated=False
+    calibration: Calibration | None
 
     @property
     def model(self) -> str:
@@ -217,9 +222,10 @@ class IndexStore:
         except (OSError, ValueError):
             return None
 
-    def load(self, expected_model: str | None = None, calibrated: bool = True) -> LoadedIndex:
-        """The current index. `calibrated=False` accepts one whose calibration this code
-        no longer reads (a build reuses its vectors and fits a new one)."""
+    def load(self, expected_model: str | None = None, strict: bool = True) -> LoadedIndex:
+        """The current index. `strict=False` accepts one whose calibration or lexical index
+        this code no longer reads: a build reuses its vectors and derives both anew, so a
+        new analyzer or calibration never re-embeds an archive."""
         path = self.current_path()
         if path is None:
             raise IndexMissingError(
@@ -247,14 +253,9 @@ class IndexStore:
                     data["vectors"],
                     passages=int(manifest["count"]),
                 )
-            lexical = BM25Index.load(path)
+            lexical = _derived(lambda: BM25Index.load(path), strict)
             terms = TermTable.load(path)
-            try:
-                calibration = Calibration.from_dict(manifest["calibration"])
-            except (KeyError, ValueError, TypeError):
-                if calibrated:
-                    raise
-                calibration = None
+            calibration = _derived(lambda: Calibration.from_dict(manifest["calibration"]), strict)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"the index in {path} cannot be read ({exc}); rebuild with `rag index`"
@@ -397,3 +398,13 @@ class IndexStore:
             if old.is_dir() and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
         prune(self.root, {p.name for p in self.root.glob("gen-*") if p.is_dir()})
+
+
+def _derived(read: Callable[[], T], strict: bool) -> T | None:
+    """What `read` loads, or None when this code cannot read it and `strict` is off."""
+    try:
+        return read()
+    except (KeyError, ValueError, TypeError):
+        if strict:
+            raise
+        return None
