@@ -114,6 +114,15 @@ def test_tokenize_drops_english_question_words() -> None:
     assert tokenize("What why who how does the") == []
 
 
+def test_tokenize_drops_what_is_written_as_one_word() -> None:
+    # "ماهي" / "ماهو" (ما هي, ما هو) are how many readers type "what is".
+    assert tokenize("ماهي ماهو وماهي ماهى عاصمة") == [light_stem("عاصمة")]
+
+
+def test_tokenize_drops_how_many_and_how_much() -> None:
+    assert tokenize("How many people, how much money") == [light_stem("people"), "money"]
+
+
 def test_tokenize_drops_stopword_with_glued_conjunction() -> None:
     assert tokenize("ومن بأن وهذا") == []
 

@@ -17,7 +17,7 @@ _CACHE_WORDS = 1 << 16
 # Bump when normalize/light_stem/tokenize change output, so that persisted
 # lexical indexes built with the old analyzer are rejected instead of silently
 # producing keys that queries can no longer match.
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"
 
 
 def _chars(*ranges: tuple[int, int]) -> list[str]:
@@ -211,6 +211,7 @@ _ARABIC_STOPWORDS = """
 ما ماذا لماذا متى كم هل أين كيف أي أية لمن عما مما فيما بما ذات ذو عدة تم أيضا فقط كلا
 إلا سوى نحو لدى خلال ضمن عبر لها له لهم فيه فيها عليه عليها منه منها عنه عنها به بها وهو وهي
 يا إذ إذن الآن هنا هناك
+ماهي ماهو
 ال وال بال لل كال فال
 """
 # The last line holds proclitics left standing alone when tatweel separates
@@ -222,7 +223,7 @@ is are was were be been being am it its this that these those there here
 what why who whom whose how when where which does do did doing done has have had
 not no so than then can could would should will shall may might must
 i you he she we they me him her us them my your his our their
-also such any all some very just if up out please tell
+also such any all some very just if up out please tell many much
 """
 
 _STOPWORDS = frozenset(normalize(w) for w in (_ARABIC_STOPWORDS + _ENGLISH_STOPWORDS).split())
