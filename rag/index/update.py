@@ -39,11 +39,13 @@ class EmptyIndexError(RagError):
     """Deleting the last document would leave an index of nothing."""
 
 
-_BACKGROUND = frozenset(text for pair in (*BACKGROUND_QUESTIONS, *LEVEL_QUESTIONS) for text in pair)
+_CALIBRATION_QUESTIONS = frozenset(
+    text for pair in (*BACKGROUND_QUESTIONS, *LEVEL_QUESTIONS) for text in pair
+)
 
 
 class QueryMemo:
-    """An embedder that remembers the background questions' query vectors."""
+    """An embedder that remembers the calibration's (background and level) question vectors."""
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
@@ -59,7 +61,7 @@ class QueryMemo:
         if missing:
             vectors = self._embedder.embed_queries(missing)
             for text, vector in zip(missing, vectors, strict=True):
-                if text in _BACKGROUND:
+                if text in _CALIBRATION_QUESTIONS:
                     self._memo[text] = vector
             fresh = dict(zip(missing, vectors, strict=True))
         else:
