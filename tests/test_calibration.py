@@ -10,8 +10,14 @@ import pytest
 from helpers import BilingualEmbedder, build, write_seeds
 
 from rag.index.background import BACKGROUND_QUESTIONS, LEVEL_QUESTIONS
-from rag.index.calibration import MIN_LEVEL_DOCUMENTS, Calibration, fit_calibration, sample_rows
-from rag.index.store import IndexStore
+from rag.index.calibration import (
+    MIN_LEVEL_DOCUMENTS,
+    Calibration,
+    blended_similarity,
+    fit_calibration,
+    sample_rows,
+)
+from rag.index.store import IndexStore, SentenceTable
 
 
 class Constant:
@@ -136,3 +142,27 @@ def test_the_index_stores_a_calibration_tied_to_its_model(tmp_path: Path):
     assert offsets["en"] > offsets["ar"]
     assert index.manifest["calibration"]["background_questions"] == len(BACKGROUND_QUESTIONS)
     assert index.manifest["calibration"]["level_questions"] == len(LEVEL_QUESTIONS)
+
+
+def _table(pieces: list[int], dim: int = 2) -> SentenceTable:
+    owners = np.repeat(np.arange(len(pieces)), pieces).astype(np.int32)
+    zeros = np.zeros(len(owners), dtype=np.int32)
+    vectors = np.tile(np.array([[1.0, 0.0]], dtype=np.float16), (len(owners), 1))
+    return SentenceTable(owners, zeros, zeros, vectors[:, :dim], passages=len(pieces))
+
+
+def test_the_best_sentence_counts_more_in_a_passage_of_more_sentences():
+    # Every sentence matches the question fully and every paragraph vector not at
+    # all, so the blend is the best sentence's share: none for one sentence.
+    table = _table([1, 2, 5])
+    paragraphs = np.array([[0.0, 1.0]] * 3, dtype=np.float32)
+    sims = blended_similarity(np.array([1.0, 0.0]), paragraphs, np.arange(3), table, 0.5)
+    assert sims.blended[0].tolist() == pytest.approx([0.0, 0.25, 0.4])
+
+
+def test_a_passage_without_sentences_keeps_its_paragraph_similarity():
+    table = _table([0, 3])
+    paragraphs = np.array([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)
+    sims = blended_similarity(np.array([1.0, 0.0]), paragraphs, np.arange(2), table, 0.5)
+    assert sims.blended[0][0] == pytest.approx(0.6)
+    assert sims.blended[0][1] > 0.6
