@@ -144,11 +144,11 @@ def test_the_index_stores_a_calibration_tied_to_its_model(tmp_path: Path):
     assert index.manifest["calibration"]["level_questions"] == len(LEVEL_QUESTIONS)
 
 
-def _table(pieces: list[int], dim: int = 2) -> SentenceTable:
+def _table(pieces: list[int]) -> SentenceTable:
     owners = np.repeat(np.arange(len(pieces)), pieces).astype(np.int32)
     zeros = np.zeros(len(owners), dtype=np.int32)
     vectors = np.tile(np.array([[1.0, 0.0]], dtype=np.float16), (len(owners), 1))
-    return SentenceTable(owners, zeros, zeros, vectors[:, :dim], passages=len(pieces))
+    return SentenceTable(owners, zeros, zeros, vectors, passages=len(pieces))
 
 
 def test_the_best_sentence_counts_more_in_a_passage_of_more_sentences():

@@ -176,9 +176,8 @@ def sentence_blend(
     sentences: SentenceTable, rows: np.ndarray, weight: float = SENTENCE_WEIGHT
 ) -> np.ndarray:
     """Per passage row, the share of its best sentence in the blend: `weight * (1 - 1/n)`."""
-    rows = np.asarray(rows, dtype=np.int64)
-    pieces = (sentences.offsets[rows + 1] - sentences.offsets[rows]).astype(np.float32)
-    return (weight * (1.0 - 1.0 / np.maximum(pieces, 1.0))).astype(np.float32)
+    pieces = sentences.counts(np.asarray(rows, dtype=np.int64)).astype(np.float32)
+    return weight * (1.0 - 1.0 / np.maximum(pieces, 1.0))
 
 
 def fit_calibration(

@@ -70,6 +70,10 @@ class SentenceTable:
     def rows_of(self, passage_row: int) -> range:
         return range(int(self.offsets[passage_row]), int(self.offsets[passage_row + 1]))
 
+    def counts(self, rows: np.ndarray) -> np.ndarray:
+        """How many sentence pieces each of the passage `rows` has."""
+        return self.offsets[rows + 1] - self.offsets[rows]
+
     def best(
         self, queries: np.ndarray, rows: np.ndarray, fallback: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +86,7 @@ class SentenceTable:
         values = np.array(fallback, dtype=np.float32, copy=True).reshape(len(queries), len(rows))
         best = np.full(values.shape, -1, dtype=np.int64)
         starts = self.offsets[rows]
-        counts = self.offsets[rows + 1] - starts
+        counts = self.counts(rows)
         total = int(counts.sum())
         if not total:
             return values, best
