@@ -166,3 +166,48 @@ def test_a_passage_without_sentences_keeps_its_paragraph_similarity():
     sims = blended_similarity(np.array([1.0, 0.0]), paragraphs, np.arange(2), table, 0.5)
     assert sims.blended[0][0] == pytest.approx(0.6)
     assert sims.blended[0][1] > 0.6
+
+
+def test_a_calibration_written_before_the_rule_keeps_its_fixed_share():
+    # An index built under the fixed share was calibrated with it; reading its
+    # weight under the pieces rule would score it against levels it never had.
+    data = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5}).to_dict()
+    del data["sentence_rule"]
+    old = Calibration.from_dict(data)
+    table = _table([1, 2, 5])
+    paragraphs = np.array([[0.0, 1.0]] * 3, dtype=np.float32)
+    sims = blended_similarity(np.array([1.0, 0.0]), paragraphs, np.arange(3), table, *old.blend())
+    assert old.blend() == (data["sentence_weight"], "fixed")
+    assert sims.blended[0].tolist() == pytest.approx([data["sentence_weight"]] * 3)
+
+
+def test_a_new_calibration_records_the_pieces_rule():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5})
+    assert calibration.to_dict()["sentence_rule"] == "pieces"
+    assert calibration.blend()[1] == "pieces"
+
+
+def test_an_unknown_sentence_rule_is_refused():
+    with pytest.raises(ValueError, match="unknown sentence rule"):
+        blended_similarity(np.array([1.0, 0.0]), np.eye(2), np.arange(2), _table([1, 1]), 0.5, "x")
+
+
+def test_a_manifest_with_an_unknown_sentence_rule_is_refused_at_load():
+    data = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5}).to_dict()
+    data["sentence_rule"] = "typo"
+    with pytest.raises(ValueError, match="unknown sentence rule"):
+        Calibration.from_dict(data)
+
+
+@pytest.mark.parametrize(("rules", "rule"), [(3, "fixed"), (4, "pieces")])
+def test_an_index_that_did_not_record_its_sentence_rule_loads_with_the_one_it_was_built_with(
+    tmp_path: Path, rules: int, rule: str
+):
+    build(write_seeds(tmp_path / "seeds"), tmp_path / "index", BilingualEmbedder({}))
+    store = IndexStore(tmp_path / "index")
+    manifest_path = store.current_path() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["calibration"]["sentence_rule"]
+    manifest["rules"] = rules
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert store.load().calibration.sentence_rule == rule

@@ -55,8 +55,10 @@ CALIBRATION_VERSION = 3
 # archive overall hit@1 was 0.876 with a fixed 0.25, 0.880 with a fixed 0.4
 # (which cost the seed article, of shorter paragraphs, 0.803 -> 0.776), and
 # 0.882 with this weight at 0.5 (seed hit@1 unchanged); 0.6 gave 0.877. A
-# calibration stores the weight it was fitted with.
+# calibration stores the weight and the rule it was fitted with, so that an
+# index built under the fixed share keeps scoring as it was calibrated.
 SENTENCE_WEIGHT = 0.5
+SENTENCE_RULES = ("pieces", "fixed")  # weight * (1 - 1/n), or the weight itself
 SAMPLE_ROWS = 2048
 MIN_LEVEL_DOCUMENTS = 20
 BACKGROUND_LANGUAGES = ("en", "ar")
@@ -81,6 +83,7 @@ class Calibration:
     # question, in spreads above the level, sorted: unrelated questions' tops.
     background_tops: dict[str, dict[str, list[float]]]
     sentence_weight: float = SENTENCE_WEIGHT
+    sentence_rule: str = "pieces"
 
     def to_dict(self) -> dict:
         return {
@@ -91,6 +94,7 @@ class Calibration:
             "level_language": self.level_language,
             "background_tops": self.background_tops,
             "sentence_weight": self.sentence_weight,
+            "sentence_rule": self.sentence_rule,
             "background_questions": len(BACKGROUND_QUESTIONS),
             "level_questions": len(LEVEL_QUESTIONS),
         }
@@ -99,6 +103,10 @@ class Calibration:
     def from_dict(cls, data: dict) -> Calibration:
         if data.get("version") != CALIBRATION_VERSION:
             raise ValueError(f"unsupported calibration version {data.get('version')!r}")
+        # Calibrations written before the rule was recorded used the fixed share.
+        rule = str(data.get("sentence_rule", "fixed"))
+        if rule not in SENTENCE_RULES:
+            raise ValueError(f"unknown sentence rule {rule!r}, expected one of {SENTENCE_RULES}")
         return cls(
             model=str(data["model"]),
             offsets={
@@ -113,7 +121,12 @@ class Calibration:
                 for a, row in data["background_tops"].items()
             },
             sentence_weight=float(data["sentence_weight"]),
+            sentence_rule=rule,
         )
+
+    def blend(self) -> tuple[float, str]:
+        """The sentence weight and rule this calibration was fitted with."""
+        return self.sentence_weight, self.sentence_rule
 
     def question_language(self, language: str) -> str:
         """The table row for a question: its language, or English for any other script."""
@@ -164,19 +177,29 @@ def blended_similarity(
     rows: np.ndarray,
     sentences: SentenceTable,
     weight: float = SENTENCE_WEIGHT,
+    rule: str = "pieces",
 ) -> Similarities:
     """How similar each query is to the passages `rows`, whose vectors are `vectors`."""
     dense = np.atleast_2d(queries).astype(np.float32) @ np.asarray(vectors, np.float32).T
     sentence, best = sentences.best(queries, rows, dense)
-    blend = sentence_blend(sentences, rows, weight)
+    blend = sentence_blend(sentences, rows, weight, rule)
     return Similarities((1.0 - blend) * dense + blend * sentence, dense, sentence, best)
 
 
 def sentence_blend(
-    sentences: SentenceTable, rows: np.ndarray, weight: float = SENTENCE_WEIGHT
+    sentences: SentenceTable,
+    rows: np.ndarray,
+    weight: float = SENTENCE_WEIGHT,
+    rule: str = "pieces",
 ) -> np.ndarray:
-    """Per passage row, the share of its best sentence in the blend: `weight * (1 - 1/n)`."""
-    pieces = sentences.counts(np.asarray(rows, dtype=np.int64)).astype(np.float32)
+    """Per passage row, the share of its best sentence in the blend: `weight * (1 - 1/n)`
+    under the "pieces" rule, `weight` under "fixed"."""
+    if rule not in SENTENCE_RULES:
+        raise ValueError(f"unknown sentence rule {rule!r}, expected one of {SENTENCE_RULES}")
+    rows = np.asarray(rows, dtype=np.int64)
+    if rule == "fixed":
+        return np.full(len(rows), weight, dtype=np.float32)
+    pieces = sentences.counts(rows).astype(np.float32)
     return weight * (1.0 - 1.0 / np.maximum(pieces, 1.0))
 
 

@@ -259,7 +259,7 @@ class IndexStore:
                 )
             lexical = _derived(lambda: BM25Index.load(path), strict)
             terms = TermTable.load(path)
-            calibration = _derived(lambda: Calibration.from_dict(manifest["calibration"]), strict)
+            calibration = _derived(lambda: Calibration.from_dict(_calibration_of(manifest)), strict)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"the index in {path} cannot be read ({exc}); rebuild with `rag index`"
@@ -402,6 +402,15 @@ class IndexStore:
             if old.is_dir() and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
         prune(self.root, {p.name for p in self.root.glob("gen-*") if p.is_dir()})
+
+
+def _calibration_of(manifest: dict) -> dict:
+    """The manifest's calibration, with the sentence rule an index of build rules 4 was
+    fitted with but did not record (the pieces rule came in with rules 4)."""
+    data = manifest["calibration"]
+    if "sentence_rule" not in data and manifest.get("rules") == 4:
+        return {**data, "sentence_rule": "pieces"}
+    return data
 
 
 def _derived(read: Callable[[], T], strict: bool) -> T | None:

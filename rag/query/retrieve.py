@@ -98,7 +98,7 @@ class Retriever:
             _vectors(index, rows),
             rows,
             index.sentences,
-            index.calibration.sentence_weight,
+            *index.calibration.blend(),
         )
         blended, paragraph = sims.blended[0], sims.paragraph[0]
         languages = index.passage_languages[rows]
@@ -170,7 +170,7 @@ class Retriever:
                 self._level_vectors,
                 self._level_rows,
                 self.index.sentences,
-                calibration.sentence_weight,
+                *calibration.blend(),
             ).blended[0]
             own_level = float(np.median(sample))
         z = np.empty(len(blended), dtype=np.float32)
