@@ -63,7 +63,16 @@ ENGLISH_TEMPLATES = (
     "How does the author judge {}?",
 )
 # Appended to English questions to multiply distinct wordings (each changes the embedding).
-ENGLISH_QUALIFIERS = ("", " for Moscow", " for Beijing", " in 2024", " for the West", " today")
+ENGLISH_QUALIFIERS = (
+    "",
+    " for Moscow",
+    " for Beijing",
+    " in 2024",
+    " for the West",
+    " today",
+    " for Europe",
+    " this year",
+)
 # A third of the questions are English, as a mixed-language readership sends:
 # they cost more, because retrieval translates their words (rag.index.terms).
 ENGLISH_SHARE = 1 / 3
@@ -178,15 +187,23 @@ def is_english(question: str) -> bool:
 
 
 class QuestionSource:
-    """Hands out each question once, across every section of one run."""
+    """Hands out each question once, across every section of one run.
 
-    def __init__(self, total: int = 5500) -> None:
+    A full run takes about 6,300 (HTTP 1,900, lock against batch 1,900, the
+    floor 1,100, the question log 1,000, clients 400); 5,500 ran out in the
+    last section once the question-log one came in.
+    """
+
+    def __init__(self, total: int = 7500) -> None:
         self._questions = distinct_questions(total)
         self._next = 0
 
     def take(self, n: int) -> list[str]:
         if self._next + n > len(self._questions):
-            raise ValueError("the bench ran out of distinct questions")
+            raise ValueError(
+                f"the bench ran out of distinct questions ({self._next} used of "
+                f"{len(self._questions)}, {n} more asked): raise QuestionSource's total"
+            )
         out = self._questions[self._next : self._next + n]
         self._next += n
         return out
