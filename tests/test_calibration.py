@@ -211,3 +211,37 @@ def test_an_index_that_did_not_record_its_sentence_rule_loads_with_the_one_it_wa
     manifest["rules"] = rules
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     assert store.load().calibration.sentence_rule == rule
+
+
+class Hashed(Constant):
+    """Each text its own fixed vector, so that a mean can be checked."""
+
+    def embed_queries(self, texts):
+        return np.array(
+            [np.random.default_rng(sum(map(ord, t))).random(self.dim) for t in texts],
+            dtype=np.float32,
+        )
+
+
+def test_the_calibration_records_each_languages_background_question_mean():
+    rows = {"ar": range(0, 40), "en": range(40, 60)}
+
+    def similarity(queries, sample):
+        return np.zeros((len(queries), len(sample)))
+
+    def nearest(queries, rows, k):
+        return [np.arange(rows.start, rows.stop)[:k] for _ in queries]
+
+    embedder = Hashed()
+    calibration = fit_calibration(embedder, "hashed", rows, {"ar": 30}, similarity, nearest)
+    for column, language in enumerate(("en", "ar")):
+        vectors = embedder.embed_queries([pair[column] for pair in BACKGROUND_QUESTIONS])
+        assert calibration.question_mean(language) == pytest.approx(vectors.mean(axis=0), abs=1e-6)
+    # Another script reads the English row, as every other table does.
+    assert calibration.question_mean("fr") == pytest.approx(calibration.question_mean("en"))
+
+
+def test_a_calibration_without_question_means_centres_nothing():
+    data = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5}).to_dict()
+    del data["question_means"]
+    assert Calibration.from_dict(data).question_mean("ar") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import HashEmbedder, build, service_for
 
@@ -181,3 +182,31 @@ def test_growing_the_highlight_never_passes_the_word_cap() -> None:
         1,
         2,
     )  # "He moved. He studied law at Yale." is seven words; adding the first is 16
+
+
+def test_the_part_every_question_shares_does_not_pick_the_sentence() -> None:
+    # A question is mostly the direction all questions share (e0) and a little of
+    # what it asks (e1); a sentence that only resembles any question (an opening
+    # definition) must not beat the one that answers.
+    question = np.array([0.9, 0.44], dtype=np.float32)
+    generic, answering = [1.0, 0.0], [0.0, 1.0]
+    sentences = np.array([generic, answering], dtype=np.float16)
+    shared = np.array([1.0, 0.0], dtype=np.float32)
+    raw = present.sentence_similarities(question, sentences, 0.01, None)
+    centred = present.sentence_similarities(question, sentences, 0.01, shared)
+    assert np.argmax(raw) == 0
+    assert np.argmax(centred) == 1
+
+
+def test_the_highlight_takes_the_calibrations_question_mean(service, monkeypatch) -> None:
+    seen = []
+    score = present.sentence_similarities
+
+    def spy(question, vectors, spread, mean, *args):
+        seen.append(mean)
+        return score(question, vectors, spread, mean, *args)
+
+    monkeypatch.setattr(present, "sentence_similarities", spy)
+    highlight(service, "When was the treaty signed by the ministers?")
+    expected = service.snapshot().index.calibration.question_mean("en")
+    assert seen and all(np.array_equal(m, expected) for m in seen)

@@ -36,7 +36,7 @@ fitted on one model, CPU or archive size travels to another.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -84,6 +84,10 @@ class Calibration:
     background_tops: dict[str, dict[str, list[float]]]
     sentence_weight: float = SENTENCE_WEIGHT
     sentence_rule: str = "pieces"
+    # Per question language, the mean vector of the background questions: the
+    # part every question of that language shares, whatever it asks
+    # (`rag.query.present` takes it out when it picks a sentence).
+    question_means: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -95,6 +99,7 @@ class Calibration:
             "background_tops": self.background_tops,
             "sentence_weight": self.sentence_weight,
             "sentence_rule": self.sentence_rule,
+            "question_means": self.question_means,
             "background_questions": len(BACKGROUND_QUESTIONS),
             "level_questions": len(LEVEL_QUESTIONS),
         }
@@ -122,6 +127,10 @@ class Calibration:
             },
             sentence_weight=float(data["sentence_weight"]),
             sentence_rule=rule,
+            # Calibrations written before the means were recorded have none.
+            question_means={
+                a: [float(v) for v in mean] for a, mean in data.get("question_means", {}).items()
+            },
         )
 
     def blend(self) -> tuple[float, str]:
@@ -143,6 +152,11 @@ class Calibration:
         if own_level is None or self.level_language is None:
             return row[passages]
         return own_level + row[passages] - row[self.level_language]
+
+    def question_mean(self, question: str) -> np.ndarray | None:
+        """The background questions' mean vector in the question's language, if recorded."""
+        mean = self.question_means.get(self.question_language(question))
+        return None if mean is None else np.asarray(mean, dtype=np.float32)
 
     def spread(self, question: str, passages: str) -> float:
         return self.spreads[self.question_language(question)][passages]
@@ -229,6 +243,7 @@ def fit_calibration(
     offsets: dict[str, dict[str, float]] = {}
     spreads: dict[str, dict[str, float]] = {}
     background_tops: dict[str, dict[str, list[float]]] = {}
+    question_means: dict[str, list[float]] = {}
     if on_total:
         on_total((len(BACKGROUND_QUESTIONS) + len(LEVEL_QUESTIONS)) * len(BACKGROUND_LANGUAGES))
     for column, language in enumerate(BACKGROUND_LANGUAGES):
@@ -236,6 +251,7 @@ def fit_calibration(
         level_queries = embedder.embed_queries([pair[column] for pair in LEVEL_QUESTIONS])
         if on_progress:
             on_progress(len(queries) + len(level_queries))
+        question_means[language] = [round(float(v), 7) for v in np.mean(queries, axis=0)]
         deviations: dict[str, np.ndarray] = {}
         levels: dict[str, np.ndarray] = {}
         offsets[language] = {}
@@ -274,4 +290,6 @@ def fit_calibration(
                 best = float(similarity(queries[q : q + 1], candidates).max())
                 tops.append(float((best - expected[q]) / spreads[language][passage_language]))
             background_tops[language][passage_language] = sorted(tops)
-    return Calibration(model, offsets, spreads, level_language, background_tops)
+    return Calibration(
+        model, offsets, spreads, level_language, background_tops, question_means=question_means
+    )

@@ -1,7 +1,8 @@
 """Step 5, present: the highlight of each passage, the citations, the answer.
 
 The highlight is the sentence of a passage that holds the answer. Each
-sentence scores its similarity to the question (in spreads), plus the share of
+sentence scores its similarity to the question (in spreads, with the part that
+every question of its language shares taken out), plus the share of
 the question's words it holds, plus a bonus when it holds what the question
 asks for: a date for "when / متى", a number for "how many / كم", a name for
 "who" (`rag.query.analyse.answer_kind`). The best piece grows into its whole
@@ -41,6 +42,17 @@ HIGHLIGHT_MIN_WORDS = 20
 # A neighbouring sentence this close to the best (in spreads) joins it too: the
 # scores cannot tell the two apart.
 HIGHLIGHT_MARGIN = 1.0
+# The share of the background questions' mean vector (`Calibration.question_mean`)
+# taken out of the question before it meets the sentences. Every question of a
+# language shares that part, so it favours the sentences that resemble any
+# question (an article's opening definition, a sentence in the question's own
+# language) over the one that answers this one. On the dev archive, at an equal
+# highlight length (36.4 words): highlight 0.838 -> 0.847 (ar -> en 0.765 ->
+# 0.833, en -> ar 0.814 -> 0.827, en -> en 0.875 -> 0.904, ar -> ar 0.850 ->
+# 0.849); 0.5 gave 0.842 and 1.0 0.842. Ranking and the no-answer decision
+# keep the question as it is: centred there too, hit@1 fell (0.882 -> 0.878 at
+# 0.5, 0.870 at 0.75).
+HIGHLIGHT_CENTRING = 0.75
 
 _YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
 _MONTHS = re.compile(
@@ -88,6 +100,20 @@ def citation_for(doc: Document, passage: Passage) -> Citation:
     )
 
 
+def sentence_similarities(
+    question: np.ndarray,
+    sentence_vectors: np.ndarray,
+    spread: float,
+    question_mean: np.ndarray | None,
+    centring: float = HIGHLIGHT_CENTRING,
+) -> np.ndarray:
+    """Each sentence's similarity to the question, in spreads, with the part that every
+    question of its language shares (`question_mean`, when recorded) taken out."""
+    if question_mean is not None:
+        question = question - centring * question_mean
+    return (np.asarray(sentence_vectors, dtype=np.float32) @ question) / spread
+
+
 def highlight_of(
     index: LoadedIndex,
     query: Query,
@@ -105,8 +131,13 @@ def highlight_of(
     starts = [int(table.starts[r]) for r in rows]
     ends = [int(table.ends[r]) for r in rows]
     texts = [source[s:e] for s, e in zip(starts, ends, strict=True)]
-    spread = index.calibration.spread(query.language, candidate.language)
-    scores = (table.vectors[rows.start : rows.stop].astype(np.float32) @ vectors.question) / spread
+    calibration = index.calibration
+    scores = sentence_similarities(
+        vectors.question,
+        table.vectors[rows.start : rows.stop],
+        calibration.spread(query.language, candidate.language),
+        calibration.question_mean(query.language),
+    )
     total = sum(w.weight for w in words)
     for i, text in enumerate(texts):
         if total:
