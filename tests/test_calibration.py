@@ -245,3 +245,18 @@ def test_a_calibration_without_question_means_centres_nothing():
     data = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5}).to_dict()
     del data["question_means"]
     assert Calibration.from_dict(data).question_mean("ar") is None
+
+
+def test_the_calibration_fits_centred_tables_for_every_language_pair():
+    calibration = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5})
+    centred = calibration.centred
+    assert centred is not None and centred.centred is None
+    assert set(centred.background_tops) == set(calibration.background_tops)
+    for a, row in calibration.offsets.items():
+        assert set(centred.offsets[a]) == set(row)
+
+
+def test_a_calibration_without_centred_tables_still_loads():
+    data = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5}).to_dict()
+    del data["centred"]
+    assert Calibration.from_dict(data).centred is None

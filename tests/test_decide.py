@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rag.errors import DocumentNotFoundError
+from rag.query.analyse import analyse
 from rag.query.decide import EVIDENCE_WEIGHT, confidence_of, decide
 from rag.query.embed import QueryVectors
-from rag.query.retrieve import Candidate, Retrieval
+from rag.query.retrieve import Candidate, Retrieval, Retriever
 from rag.service import QAService
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -29,9 +32,9 @@ def candidate(z: float, evidence: float = 0.0) -> Candidate:
     return Candidate(0, z, 0.8, 0.8, z, evidence, -1, "ar")
 
 
-def decision_for(service: QAService, *candidates: Candidate):
+def decision_for(service: QAService, *candidates: Candidate, decision_z: float | None = None):
     index = service.snapshot().index
-    retrieval = Retrieval(list(candidates), [], np.zeros(len(index.passages)), {})
+    retrieval = Retrieval(list(candidates), [], np.zeros(len(index.passages)), {}, decision_z)
     vectors = QueryVectors(np.zeros(index.vectors.d, dtype=np.float32), {})
     return decide(index, vectors, retrieval, intents=None, query_language="ar")
 
@@ -57,6 +60,43 @@ def test_a_passage_no_better_than_a_background_questions_is_no_answer(service: Q
 def test_evidence_lifts_a_weak_similarity_to_an_answer(service: QAService):
     # The question's words found in the passage (in any language) count.
     assert decision_for(service, candidate(floor(service) - 1, evidence=0.5)).answered
+
+
+def centred_floor(service: QAService) -> float:
+    percentile = service.settings.no_answer_percentile
+    return service.snapshot().index.calibration.centred.floor("ar", "ar", percentile)
+
+
+def test_the_decision_reads_the_centred_z_against_the_centred_floor(service: QAService):
+    # The plain z would say the opposite each time: only the centred one decides.
+    high, low = floor(service) + 5, floor(service) - 5
+    assert decision_for(service, candidate(low), decision_z=centred_floor(service) + 1).answered
+    assert not decision_for(
+        service, candidate(high), decision_z=centred_floor(service) - 1
+    ).answered
+
+
+def test_the_centred_evidence_still_counts(service: QAService):
+    weak = candidate(floor(service) - 5, evidence=0.5)
+    assert decision_for(service, weak, decision_z=centred_floor(service) - 1).answered
+
+
+def retrieval_of(service: QAService, question: str, index=None) -> Retrieval:
+    index = index or service.snapshot().index
+    query = analyse(question, index.languages, 2000)
+    return Retriever(index).retrieve(query, service.query_embedder.embed(query), 3)
+
+
+def test_the_best_candidate_carries_its_centred_z(service: QAService):
+    retrieval = retrieval_of(service, "Why does China need Russia?")
+    assert retrieval.decision_z is not None
+    assert retrieval.decision_z != retrieval.candidates[0].z
+
+
+def test_an_index_calibrated_without_centred_tables_decides_as_before(service: QAService):
+    index = copy.copy(service.snapshot().index)
+    index.calibration = replace(index.calibration, centred=None)
+    assert retrieval_of(service, "Why does China need Russia?", index).decision_z is None
 
 
 def test_the_floor_is_fitted_per_language_pair(service: QAService):

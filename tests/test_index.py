@@ -471,6 +471,10 @@ def manifest_checksums_outside(index: Path) -> None:
     edit_manifest(index, lambda m: m["files"].update({f"../{POINTER}": entry}))
 
 
+def manifest_calibration_garbled(index: Path) -> None:
+    edit_manifest(index, lambda m: m["calibration"].update({"background_tops": "garbled"}))
+
+
 def delete_sentences(index: Path) -> None:
     (_current(index) / SENTENCES).unlink()
 
@@ -511,9 +515,12 @@ DAMAGE = [
     pointer_empty,
     pointer_binary,
 ]
+# What a build derives from the documents: unreadable, it is an error to load,
+# and the next build fits it again from the vectors it has.
+DERIVED_DAMAGE = [manifest_calibration_garbled]
 
 
-@pytest.mark.parametrize("damage", DAMAGE, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("damage", DAMAGE + DERIVED_DAMAGE, ids=lambda f: f.__name__)
 def test_corrupt_index_is_a_clear_error(damage, built: Path):
     damage(built)
     with pytest.raises(IndexCorruptError) as caught:
@@ -528,6 +535,16 @@ def test_rebuild_repairs_a_corrupt_index(damage, built: Path, seeds: Path, tmp_p
     damage(built)
     report = build(seeds, built, HashEmbedder())
     assert sorted(report.embedded) == ["chip-pact", "putin-beijing", "rivers"]
+    assert answers(built, HashEmbedder()) == fresh_answers(tmp_path, seeds)
+
+
+@pytest.mark.parametrize("damage", DERIVED_DAMAGE, ids=lambda f: f.__name__)
+def test_rebuild_refits_a_garbled_calibration_without_embedding(
+    damage, built: Path, seeds: Path, tmp_path: Path
+):
+    damage(built)
+    report = build(seeds, built, HashEmbedder())
+    assert report.embedded == []
     assert answers(built, HashEmbedder()) == fresh_answers(tmp_path, seeds)
 
 

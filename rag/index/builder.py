@@ -44,8 +44,8 @@ from rag.ingest.sources import collect_all
 # table, the calibration): the next `rag index` then rewrites the generation,
 # reusing every vector it can, instead of keeping the current one.
 # 3: the level table from `LEVEL_QUESTIONS`; 4: sentence weight by pieces;
-# 5: the background questions' mean vectors
-BUILD_RULES = 5
+# 5: the background questions' mean vectors; 6: the centred questions' tables
+BUILD_RULES = 6
 
 Progress = Callable[[int], None]
 

@@ -35,6 +35,7 @@ fitted on one model, CPU or archive size travels to another.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -59,6 +60,11 @@ CALIBRATION_VERSION = 3
 # index built under the fixed share keeps scoring as it was calibrated.
 SENTENCE_WEIGHT = 0.5
 SENTENCE_RULES = ("pieces", "fixed")  # weight * (1 - 1/n), or the weight itself
+# The share of its language's background-question mean taken out of a question
+# where the part every question shares misleads: picking a highlight sentence
+# (`rag.query.present`) and deciding whether the archive answers
+# (`rag.query.decide`). Figures in the README's quality section.
+QUESTION_CENTRING = 0.75
 SAMPLE_ROWS = 2048
 MIN_LEVEL_DOCUMENTS = 20
 BACKGROUND_LANGUAGES = ("en", "ar")
@@ -88,6 +94,9 @@ class Calibration:
     # part every question of that language shares, whatever it asks
     # (`rag.query.present` takes it out when it picks a sentence).
     question_means: dict[str, list[float]] = field(default_factory=dict)
+    # The same tables for the questions less `QUESTION_CENTRING` of their
+    # language's mean: what the no-answer decision reads (`rag.query.decide`).
+    centred: Calibration | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -100,6 +109,7 @@ class Calibration:
             "sentence_weight": self.sentence_weight,
             "sentence_rule": self.sentence_rule,
             "question_means": self.question_means,
+            "centred": self.centred.to_dict() if self.centred is not None else None,
             "background_questions": len(BACKGROUND_QUESTIONS),
             "level_questions": len(LEVEL_QUESTIONS),
         }
@@ -131,6 +141,7 @@ class Calibration:
             question_means={
                 a: [float(v) for v in mean] for a, mean in data.get("question_means", {}).items()
             },
+            centred=cls.from_dict(data["centred"]) if data.get("centred") else None,
         )
 
     def blend(self) -> tuple[float, str]:
@@ -232,7 +243,9 @@ def fit_calibration(
     `similarity(queries, rows)` gives the blended similarity of each query to
     each row, the same function the retriever scores candidates with;
     `nearest(queries, rows, k)` the k rows of a language range nearest each
-    query by paragraph vector, the retriever's candidates.
+    query by paragraph vector, the retriever's candidates. The same questions,
+    less `QUESTION_CENTRING` of their language's mean, give the `centred`
+    tables that the no-answer decision reads (no second embedding).
     """
     largest = max(documents_per_language, key=documents_per_language.get, default=None)
     level_language = (
@@ -240,18 +253,58 @@ def fit_calibration(
         if largest is not None and documents_per_language[largest] >= MIN_LEVEL_DOCUMENTS
         else None
     )
+    if on_total:
+        on_total((len(BACKGROUND_QUESTIONS) + len(LEVEL_QUESTIONS)) * len(BACKGROUND_LANGUAGES))
+    background: dict[str, np.ndarray] = {}
+    level: dict[str, np.ndarray] = {}
+    for column, language in enumerate(BACKGROUND_LANGUAGES):
+        background[language] = embedder.embed_queries(
+            [pair[column] for pair in BACKGROUND_QUESTIONS]
+        )
+        level[language] = embedder.embed_queries([pair[column] for pair in LEVEL_QUESTIONS])
+        if on_progress:
+            on_progress(len(background[language]) + len(level[language]))
+    means = {language: np.mean(vectors, axis=0) for language, vectors in background.items()}
+    fit = functools.partial(
+        _fit_tables,
+        language_rows=language_rows,
+        level_language=level_language,
+        similarity=similarity,
+        nearest=nearest,
+    )
+
+    def centred(vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {
+            a: (v - QUESTION_CENTRING * means[a]).astype(np.float32) for a, v in vectors.items()
+        }
+
+    offsets, spreads, tops = fit(background, level)
+    centred_offsets, centred_spreads, centred_tops = fit(centred(background), centred(level))
+    return Calibration(
+        model,
+        offsets,
+        spreads,
+        level_language,
+        tops,
+        question_means={a: [round(float(v), 7) for v in mean] for a, mean in means.items()},
+        centred=Calibration(model, centred_offsets, centred_spreads, level_language, centred_tops),
+    )
+
+
+def _fit_tables(
+    background: dict[str, np.ndarray],
+    level: dict[str, np.ndarray],
+    language_rows: dict[str, range],
+    level_language: str | None,
+    similarity: SimilarityFn,
+    nearest: NearestFn,
+) -> tuple[dict, dict, dict]:
+    """Offsets, spreads and background tops, per question language and passage language."""
     offsets: dict[str, dict[str, float]] = {}
     spreads: dict[str, dict[str, float]] = {}
     background_tops: dict[str, dict[str, list[float]]] = {}
-    question_means: dict[str, list[float]] = {}
-    if on_total:
-        on_total((len(BACKGROUND_QUESTIONS) + len(LEVEL_QUESTIONS)) * len(BACKGROUND_LANGUAGES))
-    for column, language in enumerate(BACKGROUND_LANGUAGES):
-        queries = embedder.embed_queries([pair[column] for pair in BACKGROUND_QUESTIONS])
-        level_queries = embedder.embed_queries([pair[column] for pair in LEVEL_QUESTIONS])
-        if on_progress:
-            on_progress(len(queries) + len(level_queries))
-        question_means[language] = [round(float(v), 7) for v in np.mean(queries, axis=0)]
+    for language in BACKGROUND_LANGUAGES:
+        queries, level_queries = background[language], level[language]
         deviations: dict[str, np.ndarray] = {}
         levels: dict[str, np.ndarray] = {}
         offsets[language] = {}
@@ -290,6 +343,4 @@ def fit_calibration(
                 best = float(similarity(queries[q : q + 1], candidates).max())
                 tops.append(float((best - expected[q]) / spreads[language][passage_language]))
             background_tops[language][passage_language] = sorted(tops)
-    return Calibration(
-        model, offsets, spreads, level_language, background_tops, question_means=question_means
-    )
+    return offsets, spreads, background_tops

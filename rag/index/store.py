@@ -260,7 +260,7 @@ class IndexStore:
             lexical = _derived(lambda: BM25Index.load(path), strict)
             terms = TermTable.load(path)
             calibration = _derived(lambda: Calibration.from_dict(_calibration_of(manifest)), strict)
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
             raise IndexCorruptError(
                 f"the index in {path} cannot be read ({exc}); rebuild with `rag index`"
             ) from exc
@@ -417,7 +417,7 @@ def _derived(read: Callable[[], T], strict: bool) -> T | None:
     """What `read` loads, or None when this code cannot read it and `strict` is off."""
     try:
         return read()
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, AttributeError):
         if strict:
             raise
         return None

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.index.calibration import blended_similarity, sample_rows
+from rag.index.calibration import QUESTION_CENTRING, Calibration, blended_similarity, sample_rows
 from rag.index.store import LoadedIndex
 from rag.index.vectors import search as vector_search
 from rag.query.analyse import Query
@@ -70,6 +70,10 @@ class Retrieval:
     words: list[WordMatch]
     evidence: np.ndarray  # per passage row
     best_by_language: dict[str, int]  # the best candidate row of each language, k or not
+    # The best candidate's z for the question less its language's shared part, in
+    # the calibration's `centred` tables: what the no-answer decision reads. None
+    # for an index calibrated before those tables.
+    decision_z: float | None = None
 
 
 class Retriever:
@@ -93,9 +97,10 @@ class Retriever:
         rows = self._candidates(vectors.question, evidence, document)
         if not len(rows):
             return Retrieval([], words, evidence, {})
+        candidate_vectors = _vectors(index, rows)
         sims = blended_similarity(
             vectors.question,
-            _vectors(index, rows),
+            candidate_vectors,
             rows,
             index.sentences,
             *index.calibration.blend(),
@@ -120,6 +125,7 @@ class Retriever:
         for i in ranked:
             best_by_language.setdefault(str(languages[i]), int(rows[i]))
         order = ranked[:k]
+        top = ranked[:1]
         return Retrieval(
             [
                 Candidate(
@@ -137,7 +143,30 @@ class Retriever:
             words,
             evidence,
             best_by_language,
+            self._decision_z(
+                query, vectors.question, candidate_vectors[top], rows[top], languages[top]
+            ),
         )
+
+    def _decision_z(
+        self,
+        query: Query,
+        question: np.ndarray,
+        vectors: np.ndarray,
+        rows: np.ndarray,
+        languages: np.ndarray,
+    ) -> float | None:
+        """The best candidate's z for the centred question, in the centred tables."""
+        calibration = self.index.calibration
+        mean = calibration.question_mean(query.language)
+        if calibration.centred is None or mean is None or not len(rows):
+            return None
+        centred = question - QUESTION_CENTRING * mean
+        blended = blended_similarity(
+            centred, vectors, rows, self.index.sentences, *calibration.centred.blend()
+        ).blended[0]
+        z = self._spreads_above_level(query, centred, blended, languages, calibration.centred)
+        return float(z[0])
 
     def _candidates(
         self, question: np.ndarray, evidence: np.ndarray, document: str | None
@@ -160,9 +189,14 @@ class Retriever:
         return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
 
     def _spreads_above_level(
-        self, query: Query, question: np.ndarray, blended: np.ndarray, languages: np.ndarray
+        self,
+        query: Query,
+        question: np.ndarray,
+        blended: np.ndarray,
+        languages: np.ndarray,
+        calibration: Calibration | None = None,
     ) -> np.ndarray:
-        calibration = self.index.calibration
+        calibration = calibration or self.index.calibration
         own_level = None
         if self._level_rows is not None:
             sample = blended_similarity(
