@@ -31,6 +31,13 @@ answers at 0.97 instead of 0.79 at the same no-answer rule: real questions
 are longer and more specific than the background ones, and score lower
 against everything. Every rule downstream is in these units, so no number
 fitted on one model, CPU or archive size travels to another.
+
+The calibration also records each question language's mean background
+question vector: the part every question of that language shares, whatever
+it asks. A share of it (`QUESTION_CENTRING`) is taken out of a question where
+that part misleads: picking the highlight sentence, and deciding whether the
+archive answers, for which the same tables are fitted again for the centred
+questions (`centred`).
 """
 
 from __future__ import annotations
