@@ -260,3 +260,19 @@ def test_a_calibration_without_centred_tables_still_loads():
     data = fitted({"ar": 0.75, "en": 0.70}, {"ar": 30, "en": 5}).to_dict()
     del data["centred"]
     assert Calibration.from_dict(data).centred is None
+
+
+def test_a_subset_of_the_sentence_table_scores_its_rows_as_the_whole_table_does():
+    rng = np.random.default_rng(1)
+    pieces = [2, 0, 3, 1, 4]
+    owners = np.repeat(np.arange(len(pieces)), pieces).astype(np.int32)
+    spans = np.arange(len(owners), dtype=np.int32)
+    vectors = rng.standard_normal((len(owners), 8)).astype(np.float16)
+    table = SentenceTable(owners, spans, spans + 1, vectors, passages=len(pieces))
+    rows = np.array([0, 1, 2, 4])
+    queries = rng.standard_normal((2, 8)).astype(np.float32)
+    fallback = np.zeros((2, len(rows)), dtype=np.float32)
+    whole, _ = table.best(queries, rows, fallback)
+    part, _ = table.subset(rows).best(queries, np.arange(len(rows)), fallback)
+    assert part == pytest.approx(whole, abs=1e-5)
+    assert table.subset(rows).starts.tolist() == [0, 1, 2, 3, 4, 6, 7, 8, 9]

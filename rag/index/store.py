@@ -70,6 +70,22 @@ class SentenceTable:
     def rows_of(self, passage_row: int) -> range:
         return range(int(self.offsets[passage_row]), int(self.offsets[passage_row + 1]))
 
+    def subset(self, rows: np.ndarray) -> SentenceTable:
+        """The sentences of passage `rows` (renumbered 0..len-1), with float32 vectors: a
+        fixed sample scored for every question converts its vectors once, not each time."""
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = self.counts(rows)
+        picked = np.concatenate(
+            [np.arange(self.offsets[r], self.offsets[r + 1]) for r in rows] or [np.array([], int)]
+        ).astype(np.int64)
+        return SentenceTable(
+            np.repeat(np.arange(len(rows)), counts).astype(np.int32),
+            self.starts[picked],
+            self.ends[picked],
+            self.vectors[picked].astype(np.float32),
+            passages=len(rows),
+        )
+
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """How many sentence pieces each of the passage `rows` has."""
         return self.offsets[rows + 1] - self.offsets[rows]
@@ -93,7 +109,10 @@ class SentenceTable:
         owner = np.repeat(np.arange(len(rows)), counts)
         before = np.cumsum(counts) - counts  # where each row's sentences begin
         sentence_rows = np.repeat(starts, counts) + np.arange(total) - before[owner]
-        sims = queries.astype(np.float32) @ self.vectors[sentence_rows].astype(np.float32).T
+        # A table that covers all its rows in order (a `subset`) needs no gather.
+        whole = total == len(self.vectors) and np.array_equal(sentence_rows, np.arange(total))
+        block = self.vectors if whole else self.vectors[sentence_rows]
+        sims = queries.astype(np.float32) @ block.astype(np.float32, copy=False).T
         has = counts > 0
         # The best of each row's group: maximum over a reduceat of contiguous runs.
         peak = np.maximum.reduceat(sims, before[has], axis=1)

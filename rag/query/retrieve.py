@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.index.calibration import QUESTION_CENTRING, Calibration, blended_similarity, sample_rows
-from rag.index.store import LoadedIndex
+from rag.index.store import LoadedIndex, SentenceTable
 from rag.index.vectors import search as vector_search
 from rag.query.analyse import Query
 from rag.query.embed import QueryVectors
@@ -83,9 +83,11 @@ class Retriever:
         calibration = index.calibration
         self._level_rows: np.ndarray | None = None
         self._level_vectors: np.ndarray | None = None
+        self._level_sentences: SentenceTable | None = None
         if calibration.level_language in index.language_rows:
             self._level_rows = sample_rows(index.language_rows[calibration.level_language])
             self._level_vectors = _vectors(index, self._level_rows)
+            self._level_sentences = index.sentences.subset(self._level_rows)
 
     def retrieve(
         self, query: Query, vectors: QueryVectors, k: int, document: str | None = None
@@ -97,17 +99,17 @@ class Retriever:
         rows = self._candidates(vectors.question, evidence, document)
         if not len(rows):
             return Retrieval([], words, evidence, {})
-        candidate_vectors = _vectors(index, rows)
+        # Row 0 the question, row 1 (when the calibration has the tables) the same
+        # question less its language's shared part, for the no-answer decision: one
+        # product over the candidates and one over the level sample serve both.
+        questions = self._questions(query, vectors.question)
         sims = blended_similarity(
-            vectors.question,
-            candidate_vectors,
-            rows,
-            index.sentences,
-            *index.calibration.blend(),
+            questions, _vectors(index, rows), rows, index.sentences, *index.calibration.blend()
         )
+        own_levels = self._own_levels(questions)
         blended, paragraph = sims.blended[0], sims.paragraph[0]
         languages = index.passage_languages[rows]
-        z = self._spreads_above_level(query, vectors.question, blended, languages)
+        z = self._spreads_above_level(query, blended, languages, own_levels[0])
         held = evidence[rows]
         if self.config.mode == "dense":
             scores = paragraph
@@ -125,7 +127,18 @@ class Retriever:
         for i in ranked:
             best_by_language.setdefault(str(languages[i]), int(rows[i]))
         order = ranked[:k]
-        top = ranked[:1]
+        decision_z = None
+        if len(questions) > 1:
+            top = ranked[:1]
+            decision_z = float(
+                self._spreads_above_level(
+                    query,
+                    sims.blended[1][top],
+                    languages[top],
+                    own_levels[1],
+                    index.calibration.centred,
+                )[0]
+            )
         return Retrieval(
             [
                 Candidate(
@@ -143,30 +156,17 @@ class Retriever:
             words,
             evidence,
             best_by_language,
-            self._decision_z(
-                query, vectors.question, candidate_vectors[top], rows[top], languages[top]
-            ),
+            decision_z,
         )
 
-    def _decision_z(
-        self,
-        query: Query,
-        question: np.ndarray,
-        vectors: np.ndarray,
-        rows: np.ndarray,
-        languages: np.ndarray,
-    ) -> float | None:
-        """The best candidate's z for the centred question, in the centred tables."""
+    def _questions(self, query: Query, question: np.ndarray) -> np.ndarray:
+        """The question, and below it the question less `QUESTION_CENTRING` of its
+        language's background mean when the calibration has the centred tables."""
         calibration = self.index.calibration
         mean = calibration.question_mean(query.language)
-        if calibration.centred is None or mean is None or not len(rows):
-            return None
-        centred = question - QUESTION_CENTRING * mean
-        blended = blended_similarity(
-            centred, vectors, rows, self.index.sentences, *calibration.centred.blend()
-        ).blended[0]
-        z = self._spreads_above_level(query, centred, blended, languages, calibration.centred)
-        return float(z[0])
+        if calibration.centred is None or mean is None:
+            return np.atleast_2d(question)
+        return np.vstack([question, question - QUESTION_CENTRING * mean]).astype(np.float32)
 
     def _candidates(
         self, question: np.ndarray, evidence: np.ndarray, document: str | None
@@ -188,25 +188,29 @@ class Retriever:
             found.update(int(r) for r in top if evidence[r] > 0)
         return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
 
+    def _own_levels(self, questions: np.ndarray) -> list[float | None]:
+        """Each question's median similarity over the level language's sample, or None
+        each when the index has no such language (the table's level is used)."""
+        if self._level_rows is None:
+            return [None] * len(questions)
+        sample = blended_similarity(
+            questions,
+            self._level_vectors,
+            np.arange(len(self._level_rows)),
+            self._level_sentences,
+            *self.index.calibration.blend(),
+        ).blended
+        return [float(np.median(row)) for row in sample]
+
     def _spreads_above_level(
         self,
         query: Query,
-        question: np.ndarray,
         blended: np.ndarray,
         languages: np.ndarray,
+        own_level: float | None,
         calibration: Calibration | None = None,
     ) -> np.ndarray:
         calibration = calibration or self.index.calibration
-        own_level = None
-        if self._level_rows is not None:
-            sample = blended_similarity(
-                question,
-                self._level_vectors,
-                self._level_rows,
-                self.index.sentences,
-                *calibration.blend(),
-            ).blended[0]
-            own_level = float(np.median(sample))
         z = np.empty(len(blended), dtype=np.float32)
         for language in set(languages):
             mask = languages == language
