@@ -186,6 +186,12 @@ class Calibration:
         return float(np.percentile(tops, percentile))
 
 
+def centred_question(questions: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """A question vector (or rows of them) less `QUESTION_CENTRING` of its language's
+    background-question mean: the one place the share is applied."""
+    return (questions - QUESTION_CENTRING * mean).astype(np.float32)
+
+
 def sample_rows(rows: range, limit: int = SAMPLE_ROWS) -> np.ndarray:
     """Evenly spaced rows of one language: deterministic, so build and query agree."""
     if len(rows) <= limit:
@@ -281,9 +287,7 @@ def fit_calibration(
     )
 
     def centred(vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {
-            a: (v - QUESTION_CENTRING * means[a]).astype(np.float32) for a, v in vectors.items()
-        }
+        return {a: centred_question(v, means[a]) for a, v in vectors.items()}
 
     offsets, spreads, tops = fit(background, level)
     centred_offsets, centred_spreads, centred_tops = fit(centred(background), centred(level))

@@ -57,8 +57,10 @@ class Decision:
     confidence: float
 
 
-def confidence_of(candidate: Candidate) -> float:
-    return candidate.z + EVIDENCE_WEIGHT * candidate.evidence
+def confidence_of(candidate: Candidate, z: float | None = None) -> float:
+    """Spreads above unrelated plus evidence; `z` stands in for the candidate's own
+    (the centred question's, for the no-answer decision)."""
+    return (candidate.z if z is None else z) + EVIDENCE_WEIGHT * candidate.evidence
 
 
 def _article_of(index: LoadedIndex, retrieval: Retrieval, language: str) -> str:
@@ -88,7 +90,7 @@ def decide(
     if retrieval.decision_z is not None and calibration.centred is not None:
         # The same passage, judged with the question's shared part taken out.
         calibration = calibration.centred
-        confidence = retrieval.decision_z + EVIDENCE_WEIGHT * candidates[0].evidence
+        confidence = confidence_of(candidates[0], retrieval.decision_z)
     if intent in METADATA_INTENTS:
         doc = index.documents[document or _article_of(index, retrieval, query_language)]
         if (doc.author if intent == "author" else doc.title) is not None:

@@ -20,7 +20,7 @@ import re
 import numpy as np
 
 from rag.documents import Document, Passage
-from rag.index.calibration import QUESTION_CENTRING
+from rag.index.calibration import centred_question
 from rag.index.store import LoadedIndex
 from rag.query.analyse import Query
 from rag.query.decide import Decision
@@ -43,16 +43,6 @@ HIGHLIGHT_MIN_WORDS = 20
 # A neighbouring sentence this close to the best (in spreads) joins it too: the
 # scores cannot tell the two apart.
 HIGHLIGHT_MARGIN = 1.0
-# The question meets the sentences less `QUESTION_CENTRING` of its language's
-# background-question mean (`Calibration.question_mean`). Every question of a
-# language shares that part, so it favours the sentences that resemble any
-# question (an article's opening definition, a sentence in the question's own
-# language) over the one that answers this one. On the dev archive, at an equal
-# highlight length (36.4 words): highlight 0.838 -> 0.847 (ar -> en 0.765 ->
-# 0.833, en -> ar 0.814 -> 0.827, en -> en 0.875 -> 0.904, ar -> ar 0.850 ->
-# 0.849); a share of 0.5 gave 0.842 and 1.0 0.842. The ranking keeps the
-# question as it is: centred there too, hit@1 fell (0.882 -> 0.878 at 0.5,
-# 0.870 at 0.75).
 
 _YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
 _MONTHS = re.compile(
@@ -105,12 +95,19 @@ def sentence_similarities(
     sentence_vectors: np.ndarray,
     spread: float,
     question_mean: np.ndarray | None,
-    centring: float = QUESTION_CENTRING,
 ) -> np.ndarray:
     """Each sentence's similarity to the question, in spreads, with the part that every
     question of its language shares (`question_mean`, when recorded) taken out."""
+    # That shared part favours the sentences that resemble any question (an
+    # article's opening definition, a sentence in the question's own language)
+    # over the one that answers this one. On the dev archive, at an equal
+    # highlight length (36.4 words): highlight 0.838 -> 0.847 (ar -> en 0.765 ->
+    # 0.833, en -> ar 0.814 -> 0.827, en -> en 0.875 -> 0.904, ar -> ar 0.850 ->
+    # 0.849); a share of 0.5 gave 0.842 and 1.0 0.842. The ranking keeps the
+    # question as it is: centred there too, hit@1 fell (0.882 -> 0.878 at 0.5,
+    # 0.870 at 0.75).
     if question_mean is not None:
-        question = question - centring * question_mean
+        question = centred_question(question, question_mean)
     return (np.asarray(sentence_vectors, dtype=np.float32) @ question) / spread
 
 

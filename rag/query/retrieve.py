@@ -33,7 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.index.calibration import QUESTION_CENTRING, Calibration, blended_similarity, sample_rows
+from rag.index.calibration import (
+    Calibration,
+    blended_similarity,
+    centred_question,
+    sample_rows,
+)
 from rag.index.store import LoadedIndex, SentenceTable
 from rag.index.vectors import search as vector_search
 from rag.query.analyse import Query
@@ -166,7 +171,7 @@ class Retriever:
         mean = calibration.question_mean(query.language)
         if calibration.centred is None or mean is None:
             return np.atleast_2d(question)
-        return np.vstack([question, question - QUESTION_CENTRING * mean]).astype(np.float32)
+        return np.vstack([question, centred_question(question, mean)])
 
     def _candidates(
         self, question: np.ndarray, evidence: np.ndarray, document: str | None
