@@ -10,7 +10,9 @@ import pytest
 from helpers import HashEmbedder, build, service_for
 
 import rag.query.present as present
+from rag.query.analyse import Word
 from rag.query.present import holds_kind
+from rag.query.translate import WordMatch
 
 # The sentences differ by one word each, none of them in the questions: by
 # similarity and by the question's words they tie, so the answer kind decides.
@@ -210,3 +212,50 @@ def test_the_highlight_takes_the_calibrations_question_mean(service, monkeypatch
     highlight(service, "When was the treaty signed by the ministers?")
     expected = service.snapshot().index.calibration.question_mean("en")
     assert seen and all(np.array_equal(m, expected) for m in seen)
+
+
+# Both sentences share three words with the question, so similarity ties; the
+# opening one holds the title's words, the other the word the question asks about.
+TITLED = """# The Paris treaty
+
+The Paris treaty was signed there. The long war did end there.
+"""
+ENDING = "The long war did end there."
+
+
+@pytest.fixture
+def titled(tmp_path: Path):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "paris.en.md").write_text(TITLED, encoding="utf-8")
+    embedder = HashEmbedder(dim=4096)
+    build(tmp_path / "seeds", tmp_path / "index", embedder)
+    qa = service_for(tmp_path / "index", embedder)
+    index = qa.snapshot().index
+    # No shared question part, and a real model's spread: the words held decide.
+    index.calibration = replace(
+        index.calibration,
+        spreads={a: dict.fromkeys(row, 0.01) for a, row in index.calibration.spreads.items()},
+        question_means={},
+    )
+    yield qa
+    qa.close()
+
+
+def test_the_title_words_do_not_draw_the_highlight_to_the_opening_sentence(titled, one_sentence):
+    assert highlight(titled, "What did the Paris treaty end?") == ENDING
+
+
+def test_counting_the_title_words_would_pick_the_opening_sentence(
+    titled, one_sentence, monkeypatch
+):
+    monkeypatch.setattr(present, "telling_words", lambda words, subject: words)
+    assert highlight(titled, "What did the Paris treaty end?") != ENDING
+
+
+def test_a_word_whose_translation_is_in_the_title_is_not_telling():
+    def match(surface: str, *keys: str) -> WordMatch:
+        return WordMatch(Word(surface, keys[0], "en"), 1.0, frozenset(keys))
+
+    words = [match("paris", "paris", "باريس"), match("end", "end"), match("treaty", "treaty")]
+    subject = frozenset({"باريس", "treaty"})
+    assert [w.word.surface for w in present.telling_words(words, subject)] == ["end"]

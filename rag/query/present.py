@@ -3,9 +3,10 @@
 The highlight is the sentence of a passage that holds the answer. Each
 sentence scores its similarity to the question (in spreads, with the part that
 every question of its language shares taken out), plus the share of
-the question's words it holds, plus a bonus when it holds what the question
-asks for: a date for "when / متى", a number for "how many / كم", a name for
-"who" (`rag.query.analyse.answer_kind`). The best piece grows into its whole
+the question's words it holds (leaving out the article title's words,
+`telling_words`), plus a bonus when it holds what the question asks for: a
+date for "when / متى", a number for "how many / كم", a name for "who"
+(`rag.query.analyse.answer_kind`). The best piece grows into its whole
 sentence, and a highlight under about two lines grows by the better-scoring
 neighbouring sentence, as does a neighbour the scores cannot tell from the
 best. Measured against the annotated answer spans of the dev archive (`make
@@ -75,6 +76,26 @@ def holds_kind(kind: str | None, text: str) -> bool:
     return bool(_LATIN_NAME.search(text))
 
 
+def subject_keys(doc: Document) -> frozenset[str]:
+    """The match keys of the article's title: what the article is about."""
+    return frozenset(tokenize(doc.title.text)) if doc.title else frozenset()
+
+
+def telling_words(words: list[WordMatch], subject: frozenset[str]) -> list[WordMatch]:
+    """The question's words that tell one sentence of the article from another.
+
+    A question names the article's subject (its title's words) because it asks
+    about that article, and the sentence that names the subject is mostly the
+    opening definition: counted, those words draw the highlight to it whatever
+    was asked. On the dev archive, at an equal highlight length (36.4 and 36.3
+    words): highlight right 0.847 -> 0.857 (ar -> ar 0.849 -> 0.866, ar -> en
+    0.833 -> 0.824, en -> ar and en -> en unchanged), answer sentence 0.750 ->
+    0.761; 21 highlights gained and 5 lost. Kept in the whole but counted held
+    at half weight, 0.847; not counted held at all, 0.849.
+    """
+    return [w for w in words if not (w.keys & subject)]
+
+
 def citation_for(doc: Document, passage: Passage) -> Citation:
     return Citation(
         id=passage.id,
@@ -135,11 +156,12 @@ def highlight_of(
         calibration.spread(query.language, candidate.language),
         calibration.question_mean(query.language),
     )
-    total = sum(w.weight for w in words)
+    telling = telling_words(words, subject_keys(index.documents[passage.document]))
+    total = sum(w.weight for w in telling)
     for i, text in enumerate(texts):
         if total:
             keys = set(tokenize(text))
-            held = sum(w.weight for w in words if w.keys & keys) / total
+            held = sum(w.weight for w in telling if w.keys & keys) / total
             scores[i] += HIGHLIGHT_EVIDENCE_WEIGHT * held
         scores[i] += ANSWER_KIND_WEIGHT * holds_kind(query.wants, text)
     lo, hi = highlight_span(
