@@ -79,3 +79,30 @@ def test_rows_out_of_language_order_are_refused():
     vectors = np.eye(3, dtype=np.float32)
     with pytest.raises(ValueError, match="grouped by language"):
         TermTable(["a", "ب", "c"], ["a", "ب", "c"], ["en", "ar", "en"], vectors)
+
+
+def test_a_terms_nearest_neighbour_is_what_a_search_gives(table):
+    rows = list(table.language_rows["ar"])[:5] + list(table.language_rows["en"])[:5]
+    sims, found = table.nearest_to_terms(rows, "en")
+    searched, hits = table.nearest(np.vstack([table.vector(r) for r in rows]), "en")
+    assert found.tolist() == hits[:, 0].tolist()
+    assert np.allclose(sims, searched[:, 0])
+
+
+def test_a_term_asked_about_before_is_not_searched_again(table, monkeypatch):
+    rows = list(table.language_rows["ar"])[:3]
+    first = table.nearest_to_terms(rows, "en")
+    searches = []
+    original = table.nearest
+    monkeypatch.setattr(table, "nearest", lambda *a, **k: searches.append(a) or original(*a, **k))
+    again = table.nearest_to_terms([*rows, rows[0]], "en")
+    assert searches == []
+    assert again[1][:3].tolist() == first[1].tolist()
+    table.nearest_to_terms([list(table.language_rows["en"])[0]], "en")
+    assert len(searches) == 1  # a new term is searched
+
+
+def test_a_language_without_terms_has_no_neighbour(table):
+    sims, found = table.nearest_to_terms([0, 1], "fr")
+    assert found.tolist() == [-1, -1]
+    assert np.isinf(sims).all()

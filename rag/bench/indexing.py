@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from rag.bench.common import ARTICLE
+from rag.bench.translation import archive_questions, word_matching
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.index.builder import build_index
@@ -145,6 +146,10 @@ def archive_indexing(
                 **_rates(seconds, len(texts), tokens),
                 "over_engine": round(seconds / engine_s, 2),
             }
+            if mode == "full":
+                questions = archive_questions(seeds.parent)
+                if questions:
+                    result["word_matching"] = word_matching(store.load(), embedder, questions)
             if mode == "pooled":
                 before = _rss_bytes()
                 loaded = store.load()

@@ -285,5 +285,16 @@ def _archive(a: dict) -> str:
             f"{_target(a[default]['over_engine'], 1.25, below=True)}",
             f"memory {a.get('memory_bytes_per_passage')} bytes/passage (RSS growth on load), "
             f"disk {fp.get('total_bytes_per_passage')} bytes/passage",
+            *_word_matching(a.get("word_matching")),
         ]
     )
+
+
+def _word_matching(w: dict | None) -> list[str]:
+    if not w:
+        return []
+    return [
+        f"word matching, {w['questions']} archive questions in a row ({w['terms']} terms): "
+        f"p50 {w['kept_p50_ms']} ms with neighbours kept vs {w['searched_p50_ms']} ms "
+        f"searching every time = {w['kept_over_searched']}x"
+    ]

@@ -114,10 +114,10 @@ def _mutual_translations(
             continue
         targets = np.vstack([terms.vector(row) for _, row in picked])
         # Back from each term: is any term of the word's own language nearer to it?
-        back_sims, back_rows = terms.nearest(targets, source)
+        back_sims, back_rows = terms.nearest_to_terms([row for _, row in picked], source)
         translated: set[int] = set()
         for (i, row), target, back_sim, back_row in zip(
-            picked, targets, back_sims[:, 0], back_rows[:, 0], strict=True
+            picked, targets, back_sims, back_rows, strict=True
         ):
             word = words[i]
             if i in translated:

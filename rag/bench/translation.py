@@ -1,0 +1,62 @@
+"""Matching a question's words across languages, with the term table's neighbours kept.
+
+The mutual-translation test (`rag.query.translate`) asks the term table for
+the nearest term of each candidate translation, a flat scan of one
+language's terms. `TermTable.nearest_to_terms` keeps each answer; this
+measures matching the same questions, in a row, both ways in one run.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from rag.embeddings import Embedder
+from rag.index.store import LoadedIndex
+from rag.query.analyse import analyse
+from rag.query.embed import QueryEmbedder
+from rag.query.translate import match_words
+
+QUESTIONS = 400
+
+
+def archive_questions(folder: Path, limit: int = QUESTIONS) -> list[str]:
+    """Questions of every set in `folder` (JSONL), interleaved, up to `limit`."""
+    sets = [
+        [json.loads(line)["question"] for line in path.read_text("utf-8").splitlines() if line]
+        for path in sorted(folder.glob("*.jsonl"))
+    ]
+    mixed = [q for group in zip(*sets, strict=False) for q in group]
+    return mixed[:limit]
+
+
+def word_matching(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> dict:
+    """p50 of `match_words` per question, searching every time against keeping neighbours."""
+    vectors = QueryEmbedder(embedder, None)
+    prepared = []
+    for text in questions:
+        query = analyse(text, index.languages)
+        prepared.append((query, vectors.embed(query)))
+    terms = index.terms
+
+    def p50(forget_each: bool) -> float:
+        terms.forget_neighbours()
+        times = []
+        for query, embedded in prepared:
+            if forget_each:
+                terms.forget_neighbours()
+            t0 = time.perf_counter()
+            match_words(index, query, embedded)
+            times.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(times)
+
+    searched, kept = p50(True), p50(False)
+    return {
+        "questions": len(prepared),
+        "terms": len(terms),
+        "searched_p50_ms": round(searched, 3),
+        "kept_p50_ms": round(kept, 3),
+        "kept_over_searched": round(kept / searched, 2) if searched else None,
+    }

@@ -1,0 +1,36 @@
+"""The bench's word-matching figures: both ways on the same questions, and what they count."""
+
+import json
+from pathlib import Path
+
+from helpers import HashEmbedder, build
+
+from rag.bench.translation import archive_questions, word_matching
+from rag.index.store import IndexStore
+
+
+def write_set(path: Path, questions: list[str]) -> None:
+    path.write_text("".join(json.dumps({"question": q}) + "\n" for q in questions), "utf-8")
+
+
+def test_archive_questions_interleave_the_sets_up_to_the_limit(tmp_path):
+    write_set(tmp_path / "a.jsonl", ["a1", "a2", "a3"])
+    write_set(tmp_path / "b.jsonl", ["b1", "b2"])
+    assert archive_questions(tmp_path, limit=4) == ["a1", "b1", "a2", "b2"]
+
+
+def test_word_matching_times_the_same_questions_both_ways(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "summit-ar.ar.md").write_text("# القمة\n\nالتقى الرئيس بوتين في بكين.\n", "utf-8")
+    (seeds / "summit-en.en.md").write_text("# The summit\n\nPutin met Xi in Beijing.\n", "utf-8")
+    embedder = HashEmbedder(dim=256)
+    build(seeds, tmp_path / "index", embedder)
+    index = IndexStore(tmp_path / "index").load()
+    figures = word_matching(index, embedder, ["Where did Putin meet Xi?", "أين التقى بوتين؟"])
+    assert figures["questions"] == 2
+    assert figures["terms"] == len(index.terms)
+    assert figures["searched_p50_ms"] > 0 and figures["kept_p50_ms"] > 0
+    assert figures["kept_over_searched"] == round(
+        figures["kept_p50_ms"] / figures["searched_p50_ms"], 2
+    )
