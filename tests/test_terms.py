@@ -106,3 +106,16 @@ def test_a_language_without_terms_has_no_neighbour(table):
     sims, found = table.nearest_to_terms([0, 1], "fr")
     assert found.tolist() == [-1, -1]
     assert np.isinf(sims).all()
+
+
+def test_a_question_word_asked_about_before_is_not_searched_again(table, monkeypatch):
+    vectors = np.vstack([table.vector(r) for r in list(table.language_rows["ar"])[:2]])
+    first = table.nearest_to_words(["one", "two"], vectors, "en", 3)
+    assert first.tolist() == table.nearest(vectors, "en", 3)[1].tolist()
+    searches = []
+    original = table.nearest
+    monkeypatch.setattr(table, "nearest", lambda *a, **k: searches.append(a) or original(*a, **k))
+    assert table.nearest_to_words(["two", "one"], vectors[::-1], "en", 3).tolist() == (
+        first[::-1].tolist()
+    )
+    assert searches == []

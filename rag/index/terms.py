@@ -32,7 +32,8 @@ from rag.text.transliterate import lookup_keys, near_skeletons, skeleton_variant
 TERMS_FILE = "terms.json"
 TERM_VECTORS = "terms.npy"
 EMBED_BATCH = 64
-# Term neighbours kept per loaded table (`TermTable.nearest_to_terms`): a few MB.
+# Neighbours kept per loaded table, of terms and of question words
+# (`TermTable.nearest_to_terms`, `nearest_to_words`): a few MB each.
 NEIGHBOUR_CACHE = 50_000
 REFERENCE_TEXTS = tuple(text for pair in BACKGROUND_QUESTIONS for text in pair)
 
@@ -58,6 +59,7 @@ class TermTable:
             self._search.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._rows_of_key = {k: i for i, k in enumerate(keys)}
         self._neighbours: LRUCache[tuple[float, int]] = LRUCache(NEIGHBOUR_CACHE)
+        self._word_neighbours: LRUCache[np.ndarray] = LRUCache(NEIGHBOUR_CACHE)
         self.language_rows: dict[str, range] = {}
         for row, language in enumerate(languages):
             span = self.language_rows.get(language)
@@ -128,10 +130,11 @@ class TermTable:
         kept: the mutual-translation test asks it for every candidate translation
         of every question word, and a flat scan of a language's terms costs as
         much as the vocabulary is large. Same results as `nearest`, without the
-        search for a term asked about before. Over 400 dev-archive questions in
-        a row (6,232 terms, nothing kept at the start), matching a question's
-        words took a p50 of 0.9 ms against 2.0 ms searching every time (0.46x,
-        same run), and every eval result was unchanged.
+        search for a term asked about before. With `nearest_to_words`, over 400
+        dev-archive questions in a row (`make bench`, section archive, 3,253
+        terms, nothing kept at the start), matching a question's words took a
+        p50 of 0.45 ms against 1.29 ms searching every time (0.35x, same run),
+        and every eval result was unchanged.
         """
         sims = np.full(len(rows), -np.inf, dtype=np.float32)
         found = np.full(len(rows), -1, dtype=np.int64)
@@ -150,9 +153,31 @@ class TermTable:
                 self._neighbours.put((int(rows[i]), language), (float(sim), int(hit)))
         return sims, found
 
+    def nearest_to_words(
+        self, words: list[str], vectors: np.ndarray, language: str, k: int
+    ) -> np.ndarray:
+        """Rows of the k nearest terms of `language` to each question word (-1 where there
+        are fewer), shape (len(words), k). Kept by word, as `nearest_to_terms` is by term:
+        a word's vector, from the index's own model, is the same each time it is asked."""
+        found = np.full((len(words), k), -1, dtype=np.int64)
+        missing = []
+        for i, word in enumerate(words):
+            known = self._word_neighbours.get((word, language, k))
+            if known is None:
+                missing.append(i)
+            else:
+                found[i] = known
+        if missing:
+            _, hits = self.nearest(np.vstack([vectors[i] for i in missing]), language, k)
+            for i, rows in zip(missing, hits, strict=True):
+                found[i] = rows
+                self._word_neighbours.put((words[i], language, k), rows.copy())
+        return found
+
     def forget_neighbours(self) -> None:
         """Drop the kept neighbours (a bench compares with searching every time)."""
         self._neighbours.clear()
+        self._word_neighbours.clear()
 
     @classmethod
     def build(

@@ -100,7 +100,9 @@ def _mutual_translations(
     language is the word (no term of that language is nearer to it)."""
     terms = index.terms
     queries = np.vstack([vectors.words[w.surface] for w in words])
-    _, rows = terms.nearest(queries, language, TRANSLATION_CANDIDATES)
+    rows = terms.nearest_to_words(
+        [w.surface for w in words], queries, language, TRANSLATION_CANDIDATES
+    )
     out = []
     for source in {w.language for w in words}:
         picked = [
