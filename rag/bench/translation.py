@@ -1,9 +1,10 @@
 """Matching a question's words across languages, with the term table's neighbours kept.
 
-The mutual-translation test (`rag.query.translate`) asks the term table for
-the nearest term of each candidate translation, a flat scan of one
-language's terms. `TermTable.nearest_to_terms` keeps each answer; this
-measures matching the same questions, in a row, both ways in one run.
+Matching (`rag.query.translate`) asks the term table for each question
+word's nearest terms and for the nearest term of each candidate translation,
+each a flat scan of one language's terms. `TermTable.nearest_to_words` and
+`nearest_to_terms` keep each answer; this measures matching the same
+questions, in a row, both ways in one run.
 """
 
 from __future__ import annotations
