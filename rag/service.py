@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
 from rag.documents import Document
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 from rag.query.analyse import analyse
 from rag.query.decide import decide
 from rag.query.embed import QueryEmbedder
+from rag.query.focus import FOCUS_CANDIDATES, focus
 from rag.query.intents import QuestionIntents
 from rag.query.present import present
 from rag.query.retrieve import RetrievalConfig, Retriever
@@ -182,7 +185,10 @@ class QAService:
         cached = self._answers.get(key)
         if cached is None:
             vectors = self.query_embedder.embed(query)
-            retrieval = snapshot.retriever.retrieve(query, vectors, top_k, document)
+            retriever = snapshot.retriever
+            pool = max(top_k, FOCUS_CANDIDATES)
+            retrieval = retriever.retrieve(query, vectors, pool, document)
+            retrieval = focus(retriever, query, retrieval, self._embed_one)
             decision = decide(
                 index,
                 vectors,
@@ -203,6 +209,9 @@ class QAService:
             self._answers.put(key, cached)
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return cached.model_copy(update={"question": query.text, "took_ms": took_ms})
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        return self.query_embedder.embed_texts([text])[0]
 
     def stats(self) -> ServiceStats:
         batcher = self._batcher

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from rag.bench.common import ARTICLE
+from rag.bench.focus import focus_cost
 from rag.bench.translation import archive_questions, word_matching
 from rag.config import Settings
 from rag.embeddings import Embedder
@@ -149,7 +150,9 @@ def archive_indexing(
             if mode == "full":
                 questions = archive_questions(seeds.parent)
                 if questions:
-                    result["word_matching"] = word_matching(store.load(), embedder, questions)
+                    loaded = store.load()
+                    result["word_matching"] = word_matching(loaded, embedder, questions)
+                    result["focus"] = focus_cost(loaded, embedder, questions)
             if mode == "pooled":
                 before = _rss_bytes()
                 loaded = store.load()

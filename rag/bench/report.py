@@ -286,8 +286,20 @@ def _archive(a: dict) -> str:
             f"memory {a.get('memory_bytes_per_passage')} bytes/passage (RSS growth on load), "
             f"disk {fp.get('total_bytes_per_passage')} bytes/passage",
             *_word_matching(a.get("word_matching")),
+            *_focus(a.get("focus")),
         ]
     )
+
+
+def _focus(f: dict | None) -> list[str]:
+    if not f:
+        return []
+    return [
+        f"focus, {f['questions']} archive questions embedded and retrieved "
+        f"({f['focused']} focused): mean {f['focus_mean_ms']} ms with the focus vs "
+        f"{f['plain_mean_ms']} ms without = {f['focus_over_plain']}x "
+        f"(p50 {f['focus_p50_ms']} vs {f['plain_p50_ms']} ms)"
+    ]
 
 
 def _word_matching(w: dict | None) -> list[str]:

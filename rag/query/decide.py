@@ -87,10 +87,10 @@ def decide(
         intent = intents.classify(vectors.question, {m.word.key for m in retrieval.words})
     confidence = confidence_of(candidates[0])
     calibration = index.calibration
-    if retrieval.decision_z is not None and calibration.centred is not None:
+    if candidates[0].decision_z is not None and calibration.centred is not None:
         # The same passage, judged with the question's shared part taken out.
         calibration = calibration.centred
-        confidence = confidence_of(candidates[0], retrieval.decision_z)
+        confidence = confidence_of(candidates[0], candidates[0].decision_z)
     if intent in METADATA_INTENTS:
         doc = index.documents[document or _article_of(index, retrieval, query_language)]
         if (doc.author if intent == "author" else doc.title) is not None:

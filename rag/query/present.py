@@ -26,6 +26,7 @@ from rag.index.store import LoadedIndex
 from rag.query.analyse import Query
 from rag.query.decide import Decision
 from rag.query.embed import QueryVectors
+from rag.query.focus import subject_keys, telling_words
 from rag.query.metadata import metadata_hit
 from rag.query.retrieve import Candidate, Retrieval
 from rag.query.translate import WordMatch
@@ -74,26 +75,6 @@ def holds_kind(kind: str | None, text: str) -> bool:
     if kind == "number":
         return bool(_DIGIT.search(folded) or _NUMBER_WORDS.search(folded))
     return bool(_LATIN_NAME.search(text))
-
-
-def subject_keys(doc: Document) -> frozenset[str]:
-    """The match keys of the article's title: what the article is about."""
-    return frozenset(tokenize(doc.title.text)) if doc.title else frozenset()
-
-
-def telling_words(words: list[WordMatch], subject: frozenset[str]) -> list[WordMatch]:
-    """The question's words that tell one sentence of the article from another.
-
-    A question names the article's subject (its title's words) because it asks
-    about that article, and the sentence that names the subject is mostly the
-    opening definition: counted, those words draw the highlight to it whatever
-    was asked. On the dev archive, at an equal highlight length (36.4 and 36.3
-    words): highlight right 0.847 -> 0.857 (ar -> ar 0.849 -> 0.866, ar -> en
-    0.833 -> 0.824, en -> ar and en -> en unchanged), answer sentence 0.750 ->
-    0.761; 21 highlights gained and 5 lost. Kept in the whole but counted held
-    at half weight, 0.847; not counted held at all, 0.849.
-    """
-    return [w for w in words if not (w.keys & subject)]
 
 
 def citation_for(doc: Document, passage: Passage) -> Citation:

@@ -67,6 +67,10 @@ class Candidate:
     evidence: float  # idf share of the question's words the passage holds, 0..1
     best_sentence: int  # row in the sentence table, -1 when the passage has none
     language: str
+    # z for the question less its language's shared part, in the calibration's
+    # `centred` tables: what the no-answer decision reads when this candidate is
+    # first. None for an index calibrated before those tables.
+    decision_z: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,10 +79,6 @@ class Retrieval:
     words: list[WordMatch]
     evidence: np.ndarray  # per passage row
     best_by_language: dict[str, int]  # the best candidate row of each language, k or not
-    # The best candidate's z for the question less its language's shared part, in
-    # the calibration's `centred` tables: what the no-answer decision reads. None
-    # for an index calibrated before those tables.
-    decision_z: float | None = None
 
 
 class Retriever:
@@ -132,17 +132,14 @@ class Retriever:
         for i in ranked:
             best_by_language.setdefault(str(languages[i]), int(rows[i]))
         order = ranked[:k]
-        decision_z = None
+        decision_z = np.full(len(order), np.nan, dtype=np.float32)
         if len(questions) > 1:
-            top = ranked[:1]
-            decision_z = float(
-                self._spreads_above_level(
-                    query,
-                    sims.blended[1][top],
-                    languages[top],
-                    own_levels[1],
-                    index.calibration.centred,
-                )[0]
+            decision_z = self._spreads_above_level(
+                query,
+                sims.blended[1][order],
+                languages[order],
+                own_levels[1],
+                index.calibration.centred,
             )
         return Retrieval(
             [
@@ -155,13 +152,28 @@ class Retriever:
                     evidence=float(held[i]),
                     best_sentence=int(sims.best_sentence[0][i]),
                     language=str(languages[i]),
+                    decision_z=None if np.isnan(d) else float(d),
                 )
-                for i in order
+                for i, d in zip(order, decision_z, strict=True)
             ],
             words,
             evidence,
             best_by_language,
-            decision_z,
+        )
+
+    def spreads(self, query: Query, question: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """z of passage `rows` for another vector of the same question (`rag.query.focus`)."""
+        questions = np.atleast_2d(question)
+        sims = blended_similarity(
+            questions,
+            _vectors(self.index, rows),
+            rows,
+            self.index.sentences,
+            *self.index.calibration.blend(),
+        )
+        languages = self.index.passage_languages[rows]
+        return self._spreads_above_level(
+            query, sims.blended[0], languages, self._own_levels(questions)[0]
         )
 
     def _questions(self, query: Query, question: np.ndarray) -> np.ndarray:

@@ -1,0 +1,55 @@
+"""The focus step's cost: a question's path with and without it, in one run.
+
+The focus (`rag.query.focus`) embeds the question once more, less the words
+that name its article, when it names at least half of that article's title.
+Over the same archive questions, in a row: embed, retrieve the focus pool and
+stop, against the same followed by the focus. Both sides pay the question's
+own embedding, so the ratio is what a question costs more with the focus.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from rag.embeddings import Embedder
+from rag.index.store import LoadedIndex
+from rag.query.analyse import analyse
+from rag.query.embed import QueryEmbedder
+from rag.query.focus import FOCUS_CANDIDATES, focus
+from rag.query.retrieve import Retriever
+
+
+def focus_cost(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> dict:
+    """Median and mean of a question's embed and retrieve, without and with the focus."""
+    vectors = QueryEmbedder(embedder, None)
+    retriever = Retriever(index)
+    queries = [analyse(text, index.languages) for text in questions]
+
+    def embed_one(text: str):
+        return vectors.embed_texts([text])[0]
+
+    def timed(focused: bool) -> tuple[list[float], int]:
+        times, moved = [], 0
+        for query in queries:
+            t0 = time.perf_counter()
+            retrieval = retriever.retrieve(query, vectors.embed(query), FOCUS_CANDIDATES)
+            if focused:
+                after = focus(retriever, query, retrieval, embed_one)
+                moved += after is not retrieval
+            times.append((time.perf_counter() - t0) * 1000)
+        return times, moved
+
+    timed(False)  # warm the word cache, so that both sides embed only the question
+    plain, _ = timed(False)
+    with_focus, focused = timed(True)
+    return {
+        "questions": len(queries),
+        "focused": focused,
+        "plain_p50_ms": round(statistics.median(plain), 2),
+        "focus_p50_ms": round(statistics.median(with_focus), 2),
+        # Only the focused questions pay, so the mean shows the cost the median hides.
+        "plain_mean_ms": round(statistics.fmean(plain), 2),
+        "focus_mean_ms": round(statistics.fmean(with_focus), 2),
+        "focus_over_plain": round(statistics.fmean(with_focus) / statistics.fmean(plain), 2),
+    }
