@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import HashEmbedder, build, service_for
 
+import rag.query.present as present
 from rag.query.analyse import Word, analyse
 from rag.query.focus import focus, focused_question
 from rag.query.retrieve import Candidate
@@ -137,3 +138,49 @@ def test_the_dense_baseline_is_not_focused(service):
         raise AssertionError(f"the dense baseline embedded {text!r} again")
 
     assert focus(dense, query, retrieval, embed) is retrieval
+
+
+# In the second paragraph one sentence names the subject twice and the other
+# holds what is asked: by the whole question the first is nearer, halfway to the
+# question less the subject the second.
+TWO_SENTENCES = """# Albert Einstein
+
+Albert Einstein, Albert Einstein, the physicist Albert Einstein.
+
+Albert Einstein was there, said Albert Einstein. He did teach where the lake is.
+"""
+TAUGHT = "He did teach where the lake is."
+
+
+@pytest.fixture
+def sentences(tmp_path: Path, monkeypatch):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "einstein.en.md").write_text(TWO_SENTENCES, encoding="utf-8")
+    embedder = HashEmbedder(dim=4096)
+    build(seeds, tmp_path / "index", embedder)
+    qa = service_for(tmp_path / "index", embedder)
+    index = qa.snapshot().index
+    index.calibration = replace(
+        index.calibration,
+        spreads={a: dict.fromkeys(row, 0.01) for a, row in index.calibration.spreads.items()},
+        question_means={},
+    )
+    # The chosen sentence alone, by similarity alone: the words held would pick
+    # the taught sentence whatever the vector says.
+    monkeypatch.setattr(present, "HIGHLIGHT_MIN_WORDS", 0)
+    monkeypatch.setattr(present, "HIGHLIGHT_MARGIN", -1.0)
+    monkeypatch.setattr(present, "HIGHLIGHT_EVIDENCE_WEIGHT", 0.0)
+    yield qa
+    qa.close()
+
+
+def test_the_highlight_leans_toward_the_question_less_its_subject(sentences):
+    shown = [p.highlight for p in sentences.ask(QUESTION, 2).passages]
+    assert TAUGHT in shown
+
+
+def test_by_the_whole_question_the_highlight_would_name_the_subject(sentences, monkeypatch):
+    monkeypatch.setattr(present, "HIGHLIGHT_FOCUS_SHARE", 0.0)
+    shown = [p.highlight for p in sentences.ask(QUESTION, 2).passages]
+    assert TAUGHT not in shown

@@ -92,7 +92,8 @@ def focus(
         return retrieval
     own = [candidates[i] for i in places]
     rows = np.array([c.row for c in own], dtype=np.int64)
-    focused = retriever.spreads(query, embed(text), rows)
+    vector = embed(text)
+    focused = retriever.spreads(query, vector, rows)
     # The whole question's similarity gives way to the focused one; the words held
     # and the BM25 share stay, so the score is the ranking's with z replaced.
     scores = [c.score - c.z + float(f) for c, f in zip(own, focused, strict=True)]
@@ -100,4 +101,4 @@ def focus(
     reordered = list(candidates)
     for place, j in zip(places, order, strict=True):
         reordered[place] = own[j]
-    return replace(retrieval, candidates=reordered)
+    return replace(retrieval, candidates=reordered, focused=(document, vector))

@@ -79,6 +79,9 @@ class Retrieval:
     words: list[WordMatch]
     evidence: np.ndarray  # per passage row
     best_by_language: dict[str, int]  # the best candidate row of each language, k or not
+    # The question less the words naming this document's title, when the focus
+    # step reordered its passages (`rag.query.focus`): (document id, vector).
+    focused: tuple[str, np.ndarray] | None = None
 
 
 class Retriever:
