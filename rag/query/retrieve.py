@@ -165,19 +165,19 @@ class Retriever:
         )
 
     def spreads(self, query: Query, question: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """z of passage `rows` for another vector of the same question (`rag.query.focus`)."""
-        questions = np.atleast_2d(question)
+        """z of passage `rows` for another vector of the same question (`rag.query.focus`),
+        above the table's level: the question's own level would move every passage of
+        one language by the same amount, so they stand in the same order without the
+        product over the level sample."""
         sims = blended_similarity(
-            questions,
+            np.atleast_2d(question),
             _vectors(self.index, rows),
             rows,
             self.index.sentences,
             *self.index.calibration.blend(),
         )
         languages = self.index.passage_languages[rows]
-        return self._spreads_above_level(
-            query, sims.blended[0], languages, self._own_levels(questions)[0]
-        )
+        return self._spreads_above_level(query, sims.blended[0], languages, None)
 
     def _questions(self, query: Query, question: np.ndarray) -> np.ndarray:
         """The question, and below it the question less `QUESTION_CENTRING` of its
