@@ -7,6 +7,7 @@ PYTHONPATH (see `subprocess_env`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -213,6 +214,33 @@ def build(seeds: Path, index: Path, embedder) -> BuildReport:
 def service_for(index: Path, embedder) -> QAService:
     service = QAService(Settings(index_dir=index), embedder=embedder)
     service.load()
+    return service
+
+
+def hashed_service(
+    tmp_path: Path, articles: dict[str, str], keep_question_means: bool = False
+) -> QAService:
+    """A service over `articles` (file name -> text) with a wide `HashEmbedder`.
+
+    Hashed words leave unrelated texts at exactly 0, a spread of nothing; the
+    index gets a spread such as a real model's, so that float16 rounding of the
+    sentence vectors is not what decides between texts that tie, and (unless
+    kept) no shared question part, so that the words decide.
+    """
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in articles.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    embedder = HashEmbedder(dim=4096)  # wide enough that no two words collide
+    build(seeds, tmp_path / "index", embedder)
+    service = service_for(tmp_path / "index", embedder)
+    index = service.snapshot().index
+    calibration = index.calibration
+    index.calibration = dataclasses.replace(
+        calibration,
+        spreads={a: dict.fromkeys(row, 0.01) for a, row in calibration.spreads.items()},
+        question_means=calibration.question_means if keep_question_means else {},
+    )
     return service
 
 

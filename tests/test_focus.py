@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers import HashEmbedder, build, service_for
+from helpers import hashed_service
 
 import rag.query.present as present
 from rag.query.analyse import Word, analyse
@@ -33,21 +33,9 @@ OPENING, ANSWER = "Albert Einstein, Albert", "Students say"
 
 @pytest.fixture
 def service(tmp_path: Path):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "einstein.en.md").write_text(EINSTEIN, encoding="utf-8")
-    (seeds / "lake.en.md").write_text(LAKE, encoding="utf-8")
-    embedder = HashEmbedder(dim=4096)  # wide enough that no two words collide
-    build(seeds, tmp_path / "index", embedder)
-    qa = service_for(tmp_path / "index", embedder)
-    index = qa.snapshot().index
     # A real model's spread and no shared question part: similarity, in spreads,
     # outweighs the words held, as it does when the words tie.
-    index.calibration = replace(
-        index.calibration,
-        spreads={a: dict.fromkeys(row, 0.01) for a, row in index.calibration.spreads.items()},
-        question_means={},
-    )
+    qa = hashed_service(tmp_path, {"einstein.en.md": EINSTEIN, "lake.en.md": LAKE})
     yield qa
     qa.close()
 
@@ -154,18 +142,7 @@ TAUGHT = "He did teach where the lake is."
 
 @pytest.fixture
 def sentences(tmp_path: Path, monkeypatch):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "einstein.en.md").write_text(TWO_SENTENCES, encoding="utf-8")
-    embedder = HashEmbedder(dim=4096)
-    build(seeds, tmp_path / "index", embedder)
-    qa = service_for(tmp_path / "index", embedder)
-    index = qa.snapshot().index
-    index.calibration = replace(
-        index.calibration,
-        spreads={a: dict.fromkeys(row, 0.01) for a, row in index.calibration.spreads.items()},
-        question_means={},
-    )
+    qa = hashed_service(tmp_path, {"einstein.en.md": TWO_SENTENCES})
     # The chosen sentence alone, by similarity alone: the words held would pick
     # the taught sentence whatever the vector says.
     monkeypatch.setattr(present, "HIGHLIGHT_MIN_WORDS", 0)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import HashEmbedder, build, service_for
+from helpers import hashed_service
 
 import rag.query.present as present
 from rag.query.analyse import Word
@@ -26,20 +25,7 @@ The treaty was signed by the ministers in Rome.
 
 @pytest.fixture
 def service(tmp_path: Path):
-    (tmp_path / "seeds").mkdir()
-    (tmp_path / "seeds" / "treaty.en.md").write_text(ARTICLE, encoding="utf-8")
-    embedder = HashEmbedder(dim=4096)  # wide enough that no two words collide
-    build(tmp_path / "seeds", tmp_path / "index", embedder)
-    qa = service_for(tmp_path / "index", embedder)
-    # Hashed words leave unrelated texts at exactly 0, a spread of nothing; give
-    # the index a spread such as a real model's, so that float16 rounding of the
-    # sentence vectors is not what decides between sentences that tie.
-    index = qa.snapshot().index
-    calibration = index.calibration
-    index.calibration = replace(
-        calibration,
-        spreads={a: dict.fromkeys(row, 0.01) for a, row in calibration.spreads.items()},
-    )
+    qa = hashed_service(tmp_path, {"treaty.en.md": ARTICLE}, keep_question_means=True)
     yield qa
     qa.close()
 
@@ -225,18 +211,7 @@ ENDING = "The long war did end there."
 
 @pytest.fixture
 def titled(tmp_path: Path):
-    (tmp_path / "seeds").mkdir()
-    (tmp_path / "seeds" / "paris.en.md").write_text(TITLED, encoding="utf-8")
-    embedder = HashEmbedder(dim=4096)
-    build(tmp_path / "seeds", tmp_path / "index", embedder)
-    qa = service_for(tmp_path / "index", embedder)
-    index = qa.snapshot().index
-    # No shared question part, and a real model's spread: the words held decide.
-    index.calibration = replace(
-        index.calibration,
-        spreads={a: dict.fromkeys(row, 0.01) for a, row in index.calibration.spreads.items()},
-        question_means={},
-    )
+    qa = hashed_service(tmp_path, {"paris.en.md": TITLED})
     yield qa
     qa.close()
 
