@@ -1,7 +1,7 @@
 """Step 3b, focus: between the paragraphs of the question's article, what it asks decides.
 
-A question names its article's subject ("ما عدد سكان الصين؟", what is
-China's population?) because it asks about that article. Between the
+A question names its article's subject ("اين تقع احداث مسلسل صراع العروش ؟",
+where is Game of Thrones set?) because it asks about that article. Between the
 article's own paragraphs those words tell nothing, yet they weigh on the
 question's vector, and the opening paragraph, which names the subject most
 densely, outranks the one that answers. So the question less the words that
