@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from rag.cache import LRUCache, normalise_question
 from rag.config import Settings
 from rag.documents import Document
@@ -188,7 +186,7 @@ class QAService:
             retriever = snapshot.retriever
             pool = max(top_k, FOCUS_CANDIDATES)
             retrieval = retriever.retrieve(query, vectors, pool, document)
-            retrieval = focus(retriever, query, retrieval, self._embed_one)
+            retrieval = focus(retriever, query, retrieval, self.query_embedder.embed_text)
             decision = decide(
                 index,
                 vectors,
@@ -209,9 +207,6 @@ class QAService:
             self._answers.put(key, cached)
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return cached.model_copy(update={"question": query.text, "took_ms": took_ms})
-
-    def _embed_one(self, text: str) -> np.ndarray:
-        return self.query_embedder.embed_texts([text])[0]
 
     def stats(self) -> ServiceStats:
         batcher = self._batcher

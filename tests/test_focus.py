@@ -109,7 +109,7 @@ def test_another_articles_passage_keeps_its_place(service):
         snapshot.retriever,
         query,
         replace(retrieval, candidates=placed),
-        lambda text: service.query_embedder.embed_texts([text])[0],
+        service.query_embedder.embed_text,
     )
     assert [c.row for c in focused.candidates] == [answer, lake, opening]
 

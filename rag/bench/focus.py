@@ -26,16 +26,13 @@ def focus_cost(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> 
     retriever = Retriever(index)
     queries = [analyse(text, index.languages) for text in questions]
 
-    def embed_one(text: str):
-        return vectors.embed_texts([text])[0]
-
     def timed(focused: bool) -> tuple[list[float], int]:
         times, moved = [], 0
         for query in queries:
             t0 = time.perf_counter()
             retrieval = retriever.retrieve(query, vectors.embed(query), FOCUS_CANDIDATES)
             if focused:
-                after = focus(retriever, query, retrieval, embed_one)
+                after = focus(retriever, query, retrieval, vectors.embed_text)
                 moved += after is not retrieval
             times.append((time.perf_counter() - t0) * 1000)
         return times, moved

@@ -60,6 +60,10 @@ class QueryEmbedder:
             words[surface] = vector
         return QueryVectors(rows[0], words)
 
+    def embed_text(self, text: str) -> np.ndarray:
+        """The query-side vector of one more text of a question (`rag.query.focus`)."""
+        return self.embed_texts([text])[0]
+
     def embed_texts(self, texts: list[str]) -> list[np.ndarray]:
         """Query-side vectors of `texts`, all in one engine call."""
         if self._batcher is not None:

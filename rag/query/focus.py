@@ -65,10 +65,9 @@ def focused_question(query: Query, words: list[WordMatch], subject: frozenset[st
     held = subject & {key for w in words for key in w.keys}
     if not subject or len(held) < NAMED_SHARE * len(subject):
         return None
-    telling = telling_words(words, subject)
-    named = {w.word.key for w in words} - {w.word.key for w in telling}
-    if not telling:
-        return None
+    if not telling_words(words, subject):
+        return None  # it asks about the subject itself
+    named = {w.word.key for w in words if w.keys & subject}
     kept = [token for token in query.text.split() if not set(tokenize(token)) & named]
     return " ".join(kept) or None
 

@@ -135,15 +135,16 @@ class Retriever:
         for i in ranked:
             best_by_language.setdefault(str(languages[i]), int(rows[i]))
         order = ranked[:k]
-        decision_z = np.full(len(order), np.nan, dtype=np.float32)
+        decision_z: list[float | None] = [None] * len(order)
         if len(questions) > 1:
-            decision_z = self._spreads_above_level(
+            centred = self._spreads_above_level(
                 query,
                 sims.blended[1][order],
                 languages[order],
                 own_levels[1],
                 index.calibration.centred,
             )
+            decision_z = [float(d) for d in centred]
         return Retrieval(
             [
                 Candidate(
@@ -155,7 +156,7 @@ class Retriever:
                     evidence=float(held[i]),
                     best_sentence=int(sims.best_sentence[0][i]),
                     language=str(languages[i]),
-                    decision_z=None if np.isnan(d) else float(d),
+                    decision_z=d,
                 )
                 for i, d in zip(order, decision_z, strict=True)
             ],
