@@ -30,6 +30,16 @@ def test_normalize_maps_hamza_carriers() -> None:
     assert normalize("مسؤول رئيس") == "مسوول رييس"
 
 
+def test_normalize_folds_letters_for_foreign_sounds() -> None:
+    # The archive spells one drug both ways: الپاراسیتامول and باراسيتامول.
+    assert normalize("الپاراسیتامول") == normalize("الباراسيتامول")
+    assert normalize("ڤيينا گاز چای ژان") == "فيينا كاز جاي زان"
+
+
+def test_folded_foreign_letters_give_one_match_key() -> None:
+    assert tokenize("الپاراسیتامول") == tokenize("باراسيتامول")
+
+
 def test_normalize_converts_arabic_indic_and_persian_digits() -> None:
     assert normalize("٧٥ و۴۰") == "75 و40"
 

@@ -17,7 +17,7 @@ _CACHE_WORDS = 1 << 16
 # Bump when normalize/light_stem/tokenize change output, so that persisted
 # lexical indexes built with the old analyzer are rejected instead of silently
 # producing keys that queries can no longer match.
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"
 
 
 def _chars(*ranges: tuple[int, int]) -> list[str]:
@@ -62,6 +62,16 @@ _MAP = {
     # Persian code points that appear in Arabic text pasted from other sources.
     "ک": "ك",
     "ی": "ي",
+    "ۀ": "ه",
+    "ە": "ه",
+    # Letters for sounds Arabic lacks, in foreign names (الپاراسیتامول beside
+    # باراسيتامول, ڤيينا beside فيينا): each folds to the Arabic letter that
+    # writers use when they do not have it.
+    "پ": "ب",
+    "ڤ": "ف",
+    "گ": "ك",
+    "چ": "ج",
+    "ژ": "ز",
     "٫": ".",
     "٬": ",",
     "٪": "%",
