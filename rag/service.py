@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rag.index.update import UpdateReport
 from rag.query.analyse import analyse
 from rag.query.decide import decide
+from rag.query.distinct import distinct
 from rag.query.embed import QueryEmbedder
 from rag.query.focus import FOCUS_CANDIDATES, focus
 from rag.query.intents import QuestionIntents
@@ -187,6 +188,7 @@ class QAService:
             pool = max(top_k, FOCUS_CANDIDATES)
             retrieval = retriever.retrieve(query, vectors, pool, document)
             retrieval = focus(retriever, query, retrieval, self.query_embedder.embed_text)
+            retrieval = distinct(index, retrieval)
             decision = decide(
                 index,
                 vectors,

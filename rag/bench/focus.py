@@ -1,10 +1,12 @@
-"""The focus step's cost: a question's path with and without it, in one run.
+"""The focus and distinct steps' cost: a question's path with and without them, in one run.
 
 The focus (`rag.query.focus`) embeds the question once more, less the words
 that name its article, when it names at least half of that article's title.
 Over the same archive questions, in a row: embed, retrieve the focus pool and
 stop, against the same followed by the focus. Both sides pay the question's
 own embedding, so the ratio is what a question costs more with the focus.
+The distinct step (`rag.query.distinct`) is timed alone over the focused
+candidates, against the same plain path.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from rag.embeddings import Embedder
 from rag.index.store import LoadedIndex
 from rag.query.analyse import analyse
+from rag.query.distinct import distinct
 from rag.query.embed import QueryEmbedder
 from rag.query.focus import FOCUS_CANDIDATES, focus
 from rag.query.retrieve import Retriever
@@ -26,6 +29,8 @@ def focus_cost(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> 
     retriever = Retriever(index)
     queries = [analyse(text, index.languages) for text in questions]
 
+    copies: list[float] = []
+
     def timed(focused: bool) -> tuple[list[float], int]:
         times, moved = [], 0
         for query in queries:
@@ -34,6 +39,10 @@ def focus_cost(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> 
             if focused:
                 after = focus(retriever, query, retrieval, vectors.embed_text)
                 moved += after is not retrieval
+                t1 = time.perf_counter()
+                distinct(index, after)
+                copies.append((time.perf_counter() - t1) * 1000)
+                t0 += time.perf_counter() - t1  # the focus figure stays the focus's own
             times.append((time.perf_counter() - t0) * 1000)
         return times, moved
 
@@ -49,4 +58,6 @@ def focus_cost(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> 
         "plain_mean_ms": round(statistics.fmean(plain), 2),
         "focus_mean_ms": round(statistics.fmean(with_focus), 2),
         "focus_over_plain": round(statistics.fmean(with_focus) / statistics.fmean(plain), 2),
+        "distinct_mean_ms": round(statistics.fmean(copies), 3),
+        "distinct_over_plain": round(statistics.fmean(copies) / statistics.fmean(plain), 3),
     }
