@@ -32,8 +32,8 @@ Putting a longer copy in the shorter one's place left 99 lists with a copy
 but cost hit@1 0.889 -> 0.883, the labels again naming the shorter copy.
 
 Exact pair sets rather than MinHash (datasketch): only the ten candidates of
-one question are compared, so there is nothing to approximate; `make bench`
-(archive section) times the step against a question's embed and retrieve.
+one question are compared, so there is nothing to approximate: `make bench`
+(archive section) measured 0.9 ms a question, 0.007x its embed and retrieve.
 """
 
 from __future__ import annotations
