@@ -8,7 +8,8 @@ import pytest
 from helpers import hashed_service
 
 import rag.service
-from rag.query.distinct import is_copy, word_pairs
+from rag.query.distinct import adds_nothing_asked, is_copy, word_pairs
+from rag.text.arabic import tokenize
 
 SHORT = "The Nile is the longest river of Africa and flows north into the sea."
 LONG = SHORT + " Its basin covers eleven countries and it floods every summer."
@@ -42,6 +43,22 @@ def test_the_longer_version_is_not_a_copy_of_the_shorter():
 
 def test_the_same_words_in_another_order_are_no_copy():
     assert not is_copy(word_pairs(SHUFFLED), word_pairs(SHORT))
+
+
+def test_a_longer_copy_adding_no_asked_word_adds_nothing():
+    asked = set(tokenize("Which river of Africa flows north?"))
+    assert adds_nothing_asked(word_pairs(LONG), word_pairs(SHORT), asked)
+
+
+def test_a_longer_copy_adding_an_asked_word_is_kept():
+    # Its extra sentence names the basin, which the question asks about.
+    asked = set(tokenize("How many countries does the basin of the Nile cover?"))
+    assert not adds_nothing_asked(word_pairs(LONG), word_pairs(SHORT), asked)
+
+
+def test_a_different_paragraph_is_never_a_longer_copy():
+    asked = set(tokenize("Which river flows north?"))
+    assert not adds_nothing_asked(word_pairs(LONG), word_pairs(SHUFFLED), asked)
 
 
 def test_an_empty_passage_is_no_copy():
