@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 index: $(STAMP)
+	scripts/ensure-dictionary --optional
 	$(BIN)/rag index
 
 serve: $(STAMP)
@@ -28,6 +29,7 @@ run: index serve
 test: $(STAMP)
 	scripts/ensure-chromium
 	scripts/ensure-redis
+	scripts/ensure-dictionary
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP) index
@@ -38,6 +40,7 @@ eval: $(STAMP) index
 ARCHIVE := eval/archive
 ARCHIVE_INDEX := build/archive-index
 eval-archive: $(STAMP)
+	scripts/ensure-dictionary
 	$(BIN)/rag index --seeds $(ARCHIVE)/seeds --index $(ARCHIVE_INDEX)
 	$(BIN)/rag eval $(ARCHIVE)/arcd-ar.jsonl $(ARCHIVE)/xquad-ar.jsonl $(ARCHIVE)/xquad-en.jsonl $(ARCHIVE)/absent.jsonl --index $(ARCHIVE_INDEX) --baseline dense
 

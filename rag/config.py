@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         "question is answered when its best passage beats the best passages of this share of "
         "the index's background questions. Higher refuses more, answerable questions too.",
     )
+    dictionary_dir: Path | None = Field(
+        Path("/usr/share/dictd"),
+        description="Folder of FreeDict's English-Arabic and Arabic-English dictd lists "
+        "(Debian: dict-freedict-eng-ara, dict-freedict-ara-eng), which translate question "
+        "words for the lexical evidence. Missing lists: translation by embedding alone.",
+    )
     exact_search_limit: int = Field(
         # Measured by `make bench`; equal to rag.index.vectors.EXACT_SEARCH_LIMIT
         # (a test checks), written out so that reading settings needs no FAISS.

@@ -32,6 +32,7 @@ from rag.query.intents import QuestionIntents
 from rag.query.present import present
 from rag.query.retrieve import RetrievalConfig, Retriever
 from rag.responses import AskResponse, DocumentSummary, Health
+from rag.text.dictionary import load_dictionary
 from rag.threads import openmp_wait, single_threaded_blas
 
 
@@ -71,6 +72,7 @@ class QAService:
         self.store = IndexStore(settings.index_dir)
         self.retrieval = retrieval or RetrievalConfig()
         self.intents = QuestionIntents(self.embedder)
+        self.dictionary = load_dictionary(settings.dictionary_dir)
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
         self._failed_generation: str | None = None  # what CURRENT named when a poll failed
@@ -104,7 +106,7 @@ class QAService:
         self._load_error = None
 
     def _snapshot_of(self, index: LoadedIndex, config: RetrievalConfig) -> _Snapshot:
-        return _Snapshot(index, Retriever(index, config))
+        return _Snapshot(index, Retriever(index, config, self.dictionary))
 
     def reload(self) -> str:
         """Swap to the index generation on disk; on failure the old one keeps serving."""

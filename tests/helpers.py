@@ -8,6 +8,7 @@ PYTHONPATH (see `subprocess_env`).
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import os
 import re
@@ -297,3 +298,25 @@ def real_index(tmp_path_factory) -> Path:
 
 
 PYTHON = sys.executable
+
+
+def write_dictd(directory: Path, stem: str, entries: dict[str, str]) -> None:
+    """A dictd list as FreeDict ships it: a metadata entry, then headword entries."""
+    digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    def number(value: int) -> str:
+        text = ""
+        while True:
+            text = digits[value % 64] + text
+            value //= 64
+            if not value:
+                return text
+
+    data, lines = b"", []
+    for head, body in {"00databaseinfo": "A test list\n", **entries}.items():
+        raw = body.encode("utf-8")
+        lines.append(f"{head}\t{number(len(data))}\t{number(len(raw))}")
+        data += raw
+    (directory / f"{stem}.index").write_text("\n".join(lines) + "\n", "utf-8")
+    with gzip.open(directory / f"{stem}.dict.dz", "wb") as out:
+        out.write(data)

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from helpers import HashEmbedder, build
+from helpers import HashEmbedder, build, write_dictd
 
 from rag.bench.translation import archive_questions, word_matching
 from rag.index.store import IndexStore
@@ -27,10 +27,30 @@ def test_word_matching_times_the_same_questions_both_ways(tmp_path):
     embedder = HashEmbedder(dim=256)
     build(seeds, tmp_path / "index", embedder)
     index = IndexStore(tmp_path / "index").load()
-    figures = word_matching(index, embedder, ["Where did Putin meet Xi?", "أين التقى بوتين؟"])
+    figures = word_matching(
+        index, embedder, ["Where did Putin meet Xi?", "أين التقى بوتين؟"], dictionary_dir=None
+    )
     assert figures["questions"] == 2
     assert figures["terms"] == len(index.terms)
     assert figures["searched_p50_ms"] > 0 and figures["kept_p50_ms"] > 0
     assert figures["kept_over_searched"] == round(
         figures["kept_p50_ms"] / figures["searched_p50_ms"], 2
+    )
+    assert figures["dictionary_p50_ms"] is None  # no lists, no figure
+
+
+def test_word_matching_times_the_dictionary_back_off(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "summit-ar.ar.md").write_text("# القمة\n\nالتقى الرئيس بوتين في بكين.\n", "utf-8")
+    embedder = HashEmbedder(dim=256)
+    build(seeds, tmp_path / "index", embedder)
+    index = IndexStore(tmp_path / "index").load()
+    lists = tmp_path / "dictd"
+    lists.mkdir()
+    write_dictd(lists, "freedict-eng-ara", {"summit": "Summit /sˈʌmɪt/\nالقمة\n"})
+    figures = word_matching(index, embedder, ["Where was the summit?"], dictionary_dir=lists)
+    assert figures["dictionary_load_s"] is not None
+    assert figures["dictionary_over_kept"] == round(
+        figures["dictionary_p50_ms"] / figures["kept_p50_ms"], 2
     )

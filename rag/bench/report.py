@@ -310,5 +310,14 @@ def _word_matching(w: dict | None) -> list[str]:
     return [
         f"word matching, {w['questions']} archive questions in a row ({w['terms']} terms): "
         f"p50 {w['kept_p50_ms']} ms with neighbours kept vs {w['searched_p50_ms']} ms "
-        f"searching every time = {w['kept_over_searched']}x"
+        f"searching every time = {w['kept_over_searched']}x",
+        *(
+            [
+                f"with the dictionary's back-off: p50 {w['dictionary_p50_ms']} ms = "
+                f"{w['dictionary_over_kept']}x without; its lists read in "
+                f"{w['dictionary_load_s']} s, once per process"
+            ]
+            if w.get("dictionary_p50_ms") is not None
+            else []
+        ),
     ]

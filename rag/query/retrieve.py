@@ -44,6 +44,7 @@ from rag.index.vectors import search as vector_search
 from rag.query.analyse import Query
 from rag.query.embed import QueryVectors
 from rag.query.translate import WordMatch, match_words
+from rag.text.dictionary import BilingualDictionary
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -85,9 +86,15 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, index: LoadedIndex, config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self,
+        index: LoadedIndex,
+        config: RetrievalConfig | None = None,
+        dictionary: BilingualDictionary | None = None,
+    ) -> None:
         self.index = index
         self.config = config or RetrievalConfig()
+        self.dictionary = dictionary
         calibration = index.calibration
         self._level_rows: np.ndarray | None = None
         self._level_vectors: np.ndarray | None = None
@@ -102,7 +109,7 @@ class Retriever:
     ) -> Retrieval:
         """The k best passages; with `document`, only among that document's passages."""
         index = self.index
-        words = match_words(index, query, vectors)
+        words = match_words(index, query, vectors, self.dictionary)
         evidence = _evidence(index, words)
         rows = self._candidates(vectors.question, evidence, document)
         if not len(rows):

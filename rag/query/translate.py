@@ -15,7 +15,10 @@ not only when the corpus lacks it (it never does, once both languages are in):
   term of the word's own language nearer to it than the word. The rule
   compares two similarities of the same term, so it holds whatever the
   model's scale and however a CPU rounds the third decimal, unlike the fixed
-  floors (0.87 across scripts, 0.94 within one) it replaces.
+  floors (0.87 across scripts, 0.94 within one) it replaces;
+* a word the embedding finds no translation for, by a bilingual dictionary
+  (`rag.text.dictionary`) when the service has one: its single-word
+  translations that the corpus holds.
 
 Each word weighs its idf (a word found only in translation, its commonest
 translation's): a word the corpus lacks in every form weighs most,
@@ -33,6 +36,7 @@ from rag.index.store import LoadedIndex
 from rag.index.terms import TermTable
 from rag.query.analyse import Query, Word
 from rag.query.embed import QueryVectors
+from rag.text.dictionary import BilingualDictionary
 
 # How far down its nearest terms a word looks for its translation. The nearest
 # often has a nearer word of its own ("ball" is nearest المال, "money"), and
@@ -49,7 +53,12 @@ class WordMatch:
     keys: frozenset[str]  # lexical keys that count as this word, in any language
 
 
-def match_words(index: LoadedIndex, query: Query, vectors: QueryVectors) -> list[WordMatch]:
+def match_words(
+    index: LoadedIndex,
+    query: Query,
+    vectors: QueryVectors,
+    dictionary: BilingualDictionary | None = None,
+) -> list[WordMatch]:
     lexical, terms = index.lexical, index.terms
     found: dict[str, set[str]] = {w.surface: set() for w in query.words}
     for word in query.words:
@@ -67,8 +76,20 @@ def match_words(index: LoadedIndex, query: Query, vectors: QueryVectors) -> list
                 found[word.surface].add(
                     terms.keys[_closest(terms, rows, vectors.words[word.surface])]
                 )
+        embedded: set[str] = set()
         for word, key in _mutual_translations(index, foreign, vectors, language):
             found[word.surface].add(key)
+            embedded.add(word.surface)
+        if dictionary:
+            # A back-off, for the words the embedding found no translation for.
+            for word in foreign:
+                if word.surface in embedded:
+                    continue
+                found[word.surface].update(
+                    key
+                    for key in dictionary.translations(word.key, word.language, language)
+                    if lexical.has_term(key)
+                )
     return [
         WordMatch(w, _weight(index, w, found[w.surface]), frozenset(found[w.surface]))
         for w in query.words

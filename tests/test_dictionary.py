@@ -1,0 +1,146 @@
+"""The bilingual dictionary: reading FreeDict's dictd lists, and its back-off in translation."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from helpers import hashed_service, write_dictd
+
+import rag.query.translate
+from rag.query.analyse import analyse
+from rag.text.arabic import tokenize
+from rag.text.dictionary import (
+    INSTALL_HINT,
+    BilingualDictionary,
+    dictd_number,
+    load_dictionary,
+    read_dictd,
+)
+
+SYSTEM_DICTIONARY = Path("/usr/share/dictd")
+
+
+def key(word: str) -> str:
+    (only,) = tokenize(word)
+    return only
+
+
+def test_dictd_numbers_are_base_64():
+    assert dictd_number("A") == 0
+    assert dictd_number("B") == 1
+    assert dictd_number("BA") == 64
+
+
+def test_a_list_gives_each_headword_its_single_word_translations(tmp_path):
+    write_dictd(
+        tmp_path,
+        "freedict-eng-ara",
+        {
+            "continent": "Continent /kˈɒntɪnənt/\nالقارة\n",
+            "diviner": "Diviner /dɪvˈaɪnə/\n1. عرّاف\n2. كاهن\n",
+            "axiology": "Axiology /aksɪˈɒlədʒi/\nعلم القيم\n",
+        },
+    )
+    table = read_dictd(tmp_path / "freedict-eng-ara.index", tmp_path / "freedict-eng-ara.dict.dz")
+    assert table[key("continent")] == {key("القارة")}
+    assert table[key("diviner")] == {key("عرّاف"), key("كاهن")}
+    # A phrase is no word-for-word translation, and the metadata is no headword.
+    assert key("axiology") not in table
+    assert not any(head.startswith("00database") for head in table)
+
+
+def test_missing_lists_give_an_empty_dictionary_and_name_the_fix(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        dictionary = load_dictionary(tmp_path / "nowhere")
+    assert not dictionary
+    assert INSTALL_HINT in caplog.text
+
+
+def test_a_corrupt_list_is_reported_not_raised(tmp_path, caplog):
+    (tmp_path / "freedict-eng-ara.index").write_text("continent\tA\tZ\n", "utf-8")
+    (tmp_path / "freedict-eng-ara.dict.dz").write_bytes(b"not gzip")
+    with caplog.at_level(logging.WARNING):
+        dictionary = load_dictionary(tmp_path)
+    assert not dictionary
+    assert "freedict-eng-ara" in caplog.text
+
+
+def test_the_installed_lists_translate_both_ways():
+    # `make test` installs them (scripts/ensure-dictionary); the service uses them.
+    assert (SYSTEM_DICTIONARY / "freedict-eng-ara.index").exists(), INSTALL_HINT
+    dictionary = load_dictionary(SYSTEM_DICTIONARY)
+    assert key("نشيد") in dictionary.translations(key("anthem"), "en", "ar")
+    assert key("diving") in dictionary.translations(key("الغوص"), "ar", "en")
+
+
+# The answering paragraph comes second, so that a tie would put the other first.
+ARTICLE = """# القارات
+
+يعيش في المدينة نحو مليون نسمة ويعمل أغلبهم في الزراعة.
+
+تقع جزر الكناري قبالة ساحل القارة الأفريقية في المحيط الأطلسي.
+"""
+OTHER = """# Farming
+
+The city grows wheat and most of its people work on farms.
+"""
+QUESTION = "Which continent are the Canary Islands off?"
+DICTIONARY = BilingualDictionary(
+    {("en", "ar"): {key("continent"): frozenset({key("القارة"), key("الصحراء")})}}
+)
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    qa = hashed_service(tmp_path, {"continents.ar.md": ARTICLE, "farming.en.md": OTHER})
+    yield qa
+    qa.close()
+
+
+def continent_keys(service, dictionary, monkeypatch, embedded: str | None) -> frozenset[str]:
+    """The keys "continent" counts as, when the embedding translates it as `embedded`."""
+
+    def mutual(index, words, vectors, language):
+        return [(w, embedded) for w in words if w.key == key("continent")] if embedded else []
+
+    monkeypatch.setattr(rag.query.translate, "_mutual_translations", mutual)
+    retriever = service.snapshot().retriever
+    retriever.dictionary = dictionary
+    query = analyse(QUESTION, retriever.index.languages)
+    words = retriever.retrieve(query, service.query_embedder.embed(query), 2).words
+    return next(m.keys for m in words if m.word.surface == "continent")
+
+
+def test_a_word_the_embedding_cannot_translate_is_looked_up(service, monkeypatch):
+    assert key("القارة") in continent_keys(service, DICTIONARY, monkeypatch, None)
+
+
+def test_a_translation_the_corpus_lacks_does_not_count(service, monkeypatch):
+    assert key("الصحراء") not in continent_keys(service, DICTIONARY, monkeypatch, None)
+
+
+def test_the_embedding_translation_comes_first(service, monkeypatch):
+    # A back-off: the dictionary is not asked about a word the embedding translated.
+    keys = continent_keys(service, DICTIONARY, monkeypatch, key("الأفريقية"))
+    assert key("الأفريقية") in keys
+    assert key("القارة") not in keys
+
+
+def test_without_the_dictionary_the_word_finds_no_arabic_key(service, monkeypatch):
+    assert key("القارة") not in continent_keys(service, None, monkeypatch, None)
+
+
+def first_passage(service, dictionary, monkeypatch) -> str:
+    continent_keys(service, dictionary, monkeypatch, None)
+    # Only "continent" tells the two Arabic paragraphs apart.
+    return service.ask("Which continent is it?", top_k=2).passages[0].text
+
+
+def test_the_looked_up_word_ranks_its_passage_first(service, monkeypatch):
+    assert "الكناري" in first_passage(service, DICTIONARY, monkeypatch)
+
+
+def test_without_the_dictionary_the_paragraphs_tie(service, monkeypatch):
+    assert "المدينة" in first_passage(service, None, monkeypatch)
