@@ -40,7 +40,7 @@ out of the first five.
 
 Exact pair sets rather than MinHash (datasketch): only the ten candidates of
 one question are compared, so there is nothing to approximate: `make bench`
-(archive section) measured 0.9 ms a question, 0.007x its embed and retrieve.
+(archive section) measured 1.7 ms a question, 0.09x its embed and retrieve.
 """
 
 from __future__ import annotations
