@@ -151,7 +151,9 @@ def archive_indexing(
                 questions = archive_questions(seeds.parent)
                 if questions:
                     loaded = store.load()
-                    result["word_matching"] = word_matching(loaded, embedder, questions)
+                    result["word_matching"] = word_matching(
+                        loaded, embedder, questions, Settings().dictionary_dir
+                    )
                     result["focus"] = focus_cost(loaded, embedder, questions)
             if mode == "pooled":
                 before = _rss_bytes()

@@ -40,7 +40,7 @@ def word_matching(
     index: LoadedIndex,
     embedder: Embedder,
     questions: list[str],
-    dictionary_dir: Path | None = Path("/usr/share/dictd"),
+    dictionary_dir: Path | None,
 ) -> dict:
     """p50 of `match_words` per question, searching every time against keeping neighbours,
     and with the dictionary in `dictionary_dir` against without."""
