@@ -7,13 +7,21 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from rag.errors import DocumentNotFoundError
 from rag.query.analyse import analyse
-from rag.query.decide import EVIDENCE_WEIGHT, confidence_of, decide
+from rag.query.decide import (
+    EVIDENCE_WEIGHT,
+    SAME_ARTICLE_CANDIDATES,
+    SAME_ARTICLE_WEIGHT,
+    confidence_of,
+    decide,
+    same_article,
+)
 from rag.query.embed import QueryVectors
 from rag.query.retrieve import Candidate, Retrieval, Retriever
 from rag.service import QAService
@@ -80,6 +88,61 @@ def test_the_decision_reads_the_centred_z_against_the_centred_floor(service: QAS
 def test_the_centred_evidence_still_counts(service: QAService):
     weak = candidate(floor(service) - 5, evidence=0.5)
     assert decision_for(service, weak, decision_z=centred_floor(service) - 1).answered
+
+
+def at_rows(rows, z: float = 0.0) -> list[Candidate]:
+    return [replace(candidate(z), row=int(row)) for row in rows]
+
+
+def article_rows(service: QAService, document: str) -> range:
+    return service.snapshot().index.document_rows[document]
+
+
+def test_candidates_from_the_top_article_count_beyond_chance(service: QAService):
+    index = service.snapshot().index
+    seed, other = (article_rows(service, d) for d in sorted(index.document_rows))
+    following = SAME_ARTICLE_CANDIDATES - 1
+    chance = following * (len(seed) - 1) / (len(index.passages) - 1)
+    assert same_article(index, at_rows(seed[:SAME_ARTICLE_CANDIDATES])) == pytest.approx(
+        following - chance
+    )
+    mixed = at_rows([seed[0], other[0], other[1], seed[1], other[2]])
+    assert same_article(index, mixed) == pytest.approx(1 - chance)
+
+
+def test_in_an_index_of_one_article_every_candidate_is_chance():
+    passages = [SimpleNamespace(document="only") for _ in range(12)]
+    index = SimpleNamespace(passages=passages, document_rows={"only": range(12)})
+    assert same_article(index, at_rows(range(6))) == 0.0
+
+
+def test_one_candidate_has_no_article_support(service: QAService):
+    assert same_article(service.snapshot().index, at_rows([0])) == 0.0
+
+
+def test_an_article_that_supplies_the_next_candidates_lifts_a_weak_answer(service: QAService):
+    index = service.snapshot().index
+    seed = article_rows(service, "putin-beijing")
+    rows = seed[:SAME_ARTICLE_CANDIDATES]
+    lift = SAME_ARTICLE_WEIGHT * same_article(index, at_rows(rows))
+    assert lift > 0.2
+    weak = at_rows(rows, z=floor(service) - lift / 2)
+    assert decision_for(service, *weak).answered
+    # The same top passage with candidates of the other article after it stays refused.
+    others = [r for r in range(len(index.passages)) if r not in seed][: len(rows) - 1]
+    scattered = at_rows([rows[0], *others], z=floor(service) - lift / 2)
+    assert not decision_for(service, *scattered).answered
+
+
+def test_a_question_scoped_to_one_article_is_not_lifted_by_it(service: QAService):
+    index = service.snapshot().index
+    rows = article_rows(service, "putin-beijing")[:SAME_ARTICLE_CANDIDATES]
+    weak = at_rows(rows, z=floor(service) - 0.1)
+    retrieval = Retrieval(weak, [], np.zeros(len(index.passages)), {})
+    vectors = QueryVectors(np.zeros(index.vectors.d, dtype=np.float32), {})
+    scoped = decide(index, vectors, retrieval, None, "putin-beijing", "ar")
+    assert not scoped.answered
+    assert decide(index, vectors, retrieval, None, None, "ar").answered
 
 
 def retrieval_of(service: QAService, question: str, index=None) -> Retrieval:
