@@ -132,7 +132,9 @@ class Settings(BaseSettings):
 
     # -- the newsroom: question log, reports, metrics (rag/newsroom/, rag/api/metrics.py) --
     data_dir: Path = Field(
-        Path("data"), description="Folder of the question log (`questions.sqlite`)."
+        Path("data"),
+        description="Folder of the question log (`questions.sqlite`) and of `cache/`, the parsed "
+        "bilingual dictionary.",
     )
     question_log: bool = Field(
         True, description="Keep a log of questions and feedback in RAG_DATA_DIR. Off: none."

@@ -9,6 +9,7 @@ import pytest
 from helpers import hashed_service, write_dictd
 
 import rag.query.translate
+import rag.text.dictionary
 from rag.query.analyse import analyse
 from rag.text.arabic import tokenize
 from rag.text.dictionary import (
@@ -73,6 +74,62 @@ def test_the_installed_lists_translate_both_ways():
     dictionary = load_dictionary(SYSTEM_DICTIONARY)
     assert key("نشيد") in dictionary.translations(key("anthem"), "en", "ar")
     assert key("diving") in dictionary.translations(key("الغوص"), "ar", "en")
+
+
+def write_lists(folder: Path, continent: str = "القارة") -> Path:
+    folder.mkdir(exist_ok=True)
+    write_dictd(folder, "freedict-eng-ara", {"continent": f"Continent /kˈɒntɪnənt/\n{continent}\n"})
+    write_dictd(folder, "freedict-ara-eng", {"قارة": "قارة\ncontinent\n"})
+    return folder
+
+
+def read(lists: Path, cache: Path) -> BilingualDictionary:
+    return load_dictionary.__wrapped__(lists, cache)  # afresh, not the process's kept one
+
+
+def unparseable(monkeypatch):
+    def fail(*_):
+        raise AssertionError("parsed the lists instead of reading the cache")
+
+    monkeypatch.setattr(rag.text.dictionary, "read_dictd", fail)
+
+
+def test_the_parsed_lists_are_kept_and_read_back(tmp_path, monkeypatch):
+    lists, cache = write_lists(tmp_path / "dictd"), tmp_path / "cache"
+    parsed = read(lists, cache)
+    assert list(cache.glob("dictionary-*.json"))
+    unparseable(monkeypatch)
+    assert read(lists, cache) == parsed
+    assert key("القارة") in parsed.translations(key("continent"), "en", "ar")
+
+
+def test_a_changed_list_is_parsed_afresh(tmp_path):
+    lists, cache = write_lists(tmp_path / "dictd"), tmp_path / "cache"
+    read(lists, cache)
+    write_lists(lists, continent="اليابسة")
+    assert key("اليابسة") in read(lists, cache).translations(key("continent"), "en", "ar")
+
+
+def test_a_corrupt_cache_is_parsed_afresh(tmp_path):
+    lists, cache = write_lists(tmp_path / "dictd"), tmp_path / "cache"
+    expected = read(lists, cache)
+    for kept in cache.glob("dictionary-*.json"):
+        kept.write_text('{"en|ar": [1, 2', "utf-8")
+    assert read(lists, cache) == expected
+
+
+def test_an_unreadable_list_is_not_kept(tmp_path):
+    lists, cache = write_lists(tmp_path / "dictd"), tmp_path / "cache"
+    (lists / "freedict-ara-eng.dict.dz").write_bytes(b"not gzip")
+    assert read(lists, cache).translations(key("continent"), "en", "ar")
+    # Kept, the half table would outlive the list's repair.
+    assert not list(cache.glob("dictionary-*.json"))
+
+
+def test_a_cache_that_cannot_be_written_is_only_slower(tmp_path):
+    lists, blocked = write_lists(tmp_path / "dictd"), tmp_path / "a-file"
+    blocked.write_text("", "utf-8")
+    assert read(lists, blocked / "cache").translations(key("continent"), "en", "ar")
 
 
 # The answering paragraph comes second, so that a tie would put the other first.

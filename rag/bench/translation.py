@@ -6,13 +6,15 @@ each a flat scan of one language's terms. `TermTable.nearest_to_words` and
 `nearest_to_terms` keep each answer; this measures matching the same
 questions, in a row, both ways in one run, and then with the bilingual
 dictionary's back-off (`rag.text.dictionary`), whose lists are read once per
-process: that reading is timed too.
+process: that reading is timed too, parsed and then read back from the cache
+the first parse leaves.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,12 +65,22 @@ def word_matching(
         return statistics.median(times)
 
     searched, kept = p50(True), p50(False)
-    t0 = time.perf_counter()
-    dictionary = load_dictionary.__wrapped__(dictionary_dir)  # read afresh, not the kept one
-    load_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="rag-bench-dictionary-") as folder:
+        cache = Path(folder)
+        # Afresh each time, not the process's kept one: parsed and kept, then read back.
+        t0 = time.perf_counter()
+        dictionary = load_dictionary.__wrapped__(dictionary_dir, cache)
+        load_s = time.perf_counter() - t0
+        kept_table = any(cache.iterdir())
+        t0 = time.perf_counter()
+        if kept_table:
+            load_dictionary.__wrapped__(dictionary_dir, cache)
+        cached_s = time.perf_counter() - t0 if kept_table and dictionary else None
     listed = p50(False, dictionary) if dictionary else None
     return {
         "dictionary_load_s": round(load_s, 2) if dictionary else None,
+        "dictionary_cached_s": round(cached_s, 3) if cached_s is not None else None,
+        "cached_over_parsed": round(cached_s / load_s, 3) if cached_s is not None else None,
         "dictionary_p50_ms": round(listed, 3) if listed is not None else None,
         "dictionary_over_kept": round(listed / kept, 2) if listed is not None and kept else None,
         "questions": len(prepared),
