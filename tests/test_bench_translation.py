@@ -41,16 +41,21 @@ def test_word_matching_times_the_same_questions_both_ways(tmp_path):
     assert figures["dictionary_p50_ms"] is None  # no lists, no figure
 
 
-def test_word_matching_times_the_dictionary_back_off(tmp_path):
+def summit_index(tmp_path: Path) -> tuple:
+    """An index of one Arabic summit paragraph, its embedder, and an empty lists folder."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "summit-ar.ar.md").write_text("# القمة\n\nالتقى الرئيس بوتين في بكين.\n", "utf-8")
     embedder = HashEmbedder(dim=256)
     build(seeds, tmp_path / "index", embedder)
-    index = IndexStore(tmp_path / "index").load()
     lists = tmp_path / "dictd"
     lists.mkdir()
     write_dictd(lists, "freedict-eng-ara", {"summit": "Summit /sˈʌmɪt/\nالقمة\n"})
+    return IndexStore(tmp_path / "index").load(), embedder, lists
+
+
+def test_word_matching_times_the_dictionary_back_off(tmp_path):
+    index, embedder, lists = summit_index(tmp_path)
     figures = word_matching(index, embedder, ["Where was the summit?"], dictionary_dir=lists)
     assert figures["dictionary_load_s"] is not None
     assert figures["dictionary_cached_s"] is None  # one list of two: nothing is kept
@@ -60,15 +65,7 @@ def test_word_matching_times_the_dictionary_back_off(tmp_path):
 
 
 def test_word_matching_times_the_dictionary_read_back_from_its_cache(tmp_path):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "summit-ar.ar.md").write_text("# القمة\n\nالتقى الرئيس بوتين في بكين.\n", "utf-8")
-    embedder = HashEmbedder(dim=256)
-    build(seeds, tmp_path / "index", embedder)
-    index = IndexStore(tmp_path / "index").load()
-    lists = tmp_path / "dictd"
-    lists.mkdir()
-    write_dictd(lists, "freedict-eng-ara", {"summit": "Summit /sˈʌmɪt/\nالقمة\n"})
+    index, embedder, lists = summit_index(tmp_path)
     write_dictd(lists, "freedict-ara-eng", {"قمة": "قمة\nsummit\n"})
     figures = word_matching(index, embedder, ["Where was the summit?"], dictionary_dir=lists)
     assert figures["dictionary_cached_s"] is not None
