@@ -6,7 +6,9 @@ Over the same archive questions, in a row: embed, retrieve the focus pool and
 stop, against the same followed by the focus. Both sides pay the question's
 own embedding, so the ratio is what a question costs more with the focus.
 The distinct step (`rag.query.distinct`) is timed alone over the focused
-candidates, against the same plain path.
+candidates, against the same plain path. The retriever has the service's
+dictionary when one is given, so both sides pay its back-off as a question
+does.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ from rag.query.distinct import distinct
 from rag.query.embed import QueryEmbedder
 from rag.query.focus import FOCUS_CANDIDATES, focus
 from rag.query.retrieve import Retriever
+from rag.text.dictionary import BilingualDictionary
 
 
-def focus_cost(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> dict:
+def focus_cost(
+    index: LoadedIndex,
+    embedder: Embedder,
+    questions: list[str],
+    dictionary: BilingualDictionary | None = None,
+) -> dict:
     """Median and mean of a question's embed and retrieve, without and with the focus."""
     vectors = QueryEmbedder(embedder, None)
-    retriever = Retriever(index)
+    retriever = Retriever(index, dictionary=dictionary)
     queries = [analyse(text, index.languages) for text in questions]
 
     copies: list[float] = []

@@ -24,6 +24,7 @@ from rag.index.embedding import EMBED_BATCH, passage_embedding_text
 from rag.index.store import IndexStore
 from rag.index.terms import TermTable
 from rag.ingest import discover, load_document
+from rag.text.dictionary import load_dictionary
 from rag.text.sentences import split_sentences
 
 
@@ -151,10 +152,14 @@ def archive_indexing(
                 questions = archive_questions(seeds.parent)
                 if questions:
                     loaded = store.load()
+                    settings = Settings()
                     result["word_matching"] = word_matching(
-                        loaded, embedder, questions, Settings().dictionary_dir
+                        loaded, embedder, questions, settings.dictionary_dir
                     )
-                    result["focus"] = focus_cost(loaded, embedder, questions)
+                    dictionary = load_dictionary(
+                        settings.dictionary_dir, settings.data_dir / "cache"
+                    )
+                    result["focus"] = focus_cost(loaded, embedder, questions, dictionary)
             if mode == "pooled":
                 before = _rss_bytes()
                 loaded = store.load()
