@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -9,6 +10,11 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "multilingual-e5-small"
+
+
+def _user_cache() -> Path:
+    """The user's cache folder, as the XDG base directories define it."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 class Settings(BaseSettings):
@@ -73,6 +79,11 @@ class Settings(BaseSettings):
         "(Debian: dict-freedict-eng-ara, dict-freedict-ara-eng), which translate question "
         "words for the lexical evidence. Missing lists: translation by embedding alone.",
     )
+    cache_dir: Path = Field(
+        default_factory=lambda: _user_cache() / "rag",
+        description="Folder of what can be rebuilt from other files: the parsed bilingual "
+        "dictionary (`dictionary-*.json`, 2 MB). Default: $XDG_CACHE_HOME/rag or ~/.cache/rag.",
+    )
     exact_search_limit: int = Field(
         # Measured by `make bench`; equal to rag.index.vectors.EXACT_SEARCH_LIMIT
         # (a test checks), written out so that reading settings needs no FAISS.
@@ -133,8 +144,7 @@ class Settings(BaseSettings):
     # -- the newsroom: question log, reports, metrics (rag/newsroom/, rag/api/metrics.py) --
     data_dir: Path = Field(
         Path("data"),
-        description="Folder of the question log (`questions.sqlite`) and of `cache/`, the parsed "
-        "bilingual dictionary.",
+        description="Folder of the question log (`questions.sqlite`).",
     )
     question_log: bool = Field(
         True, description="Keep a log of questions and feedback in RAG_DATA_DIR. Off: none."

@@ -72,7 +72,7 @@ class QAService:
         self.store = IndexStore(settings.index_dir)
         self.retrieval = retrieval or RetrievalConfig()
         self.intents = QuestionIntents(self.embedder)
-        self.dictionary = load_dictionary(settings.dictionary_dir, settings.data_dir / "cache")
+        self.dictionary = load_dictionary(settings.dictionary_dir, settings.cache_dir)
         self._snapshot: _Snapshot | None = None
         self._load_error: str | None = None
         self._failed_generation: str | None = None  # what CURRENT named when a poll failed

@@ -128,6 +128,8 @@ def index_dir(
 
 # The question log of every hermetic app goes here, never into the checkout's data/.
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="rag-test-data-"))
+# Its caches too: a hermetic app neither reads the user's nor leaves its own there.
+_CACHE_DIR = Path(tempfile.mkdtemp(prefix="rag-test-cache-"))
 
 
 def hermetic_settings(**overrides: object) -> Settings:
@@ -143,6 +145,7 @@ def hermetic_settings(**overrides: object) -> Settings:
         "cors_origins": [],
         "trust_proxy": False,
         "data_dir": _DATA_DIR,
+        "cache_dir": _CACHE_DIR,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

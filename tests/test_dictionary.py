@@ -10,7 +10,9 @@ from helpers import hashed_service, write_dictd
 
 import rag.query.translate
 import rag.text.dictionary
+from rag.config import Settings
 from rag.query.analyse import analyse
+from rag.service import QAService
 from rag.text.arabic import tokenize
 from rag.text.dictionary import (
     INSTALL_HINT,
@@ -130,6 +132,20 @@ def test_a_cache_that_cannot_be_written_is_only_slower(tmp_path):
     lists, blocked = write_lists(tmp_path / "dictd"), tmp_path / "a-file"
     blocked.write_text("", "utf-8")
     assert read(lists, blocked / "cache").translations(key("continent"), "en", "ar")
+
+
+def test_the_cache_folder_follows_the_xdg_base_directories(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert Settings(_env_file=None).cache_dir == tmp_path / "rag"  # type: ignore[call-arg]
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert Settings(_env_file=None).cache_dir == tmp_path / "home" / ".cache" / "rag"  # type: ignore[call-arg]
+
+
+def test_the_service_keeps_the_parsed_lists_in_its_cache_folder(tmp_path, make_settings, embedder):
+    lists, cache = write_lists(tmp_path / "dictd"), tmp_path / "cache"
+    QAService(make_settings(dictionary_dir=lists, cache_dir=cache), embedder=embedder)
+    assert list(cache.glob("dictionary-*.json"))
 
 
 # The answering paragraph comes second, so that a tie would put the other first.

@@ -156,9 +156,7 @@ def archive_indexing(
                     result["word_matching"] = word_matching(
                         loaded, embedder, questions, settings.dictionary_dir
                     )
-                    dictionary = load_dictionary(
-                        settings.dictionary_dir, settings.data_dir / "cache"
-                    )
+                    dictionary = load_dictionary(settings.dictionary_dir, settings.cache_dir)
                     result["focus"] = focus_cost(loaded, embedder, questions, dictionary)
             if mode == "pooled":
                 before = _rss_bytes()

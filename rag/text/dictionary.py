@@ -22,11 +22,11 @@ into a gzip-compressed file of entries, read here in a few lines; PyGlossary,
 which reads it among a hundred formats, would be a large dependency for that.
 Parsing both lists takes about 2.5 s, almost all of it in the analyzer's
 tokenizer over 175,000 headwords and senses. So the parsed table is kept as
-JSON in a cache folder (`RAG_DATA_DIR/cache`), named by the lists' sizes and
-times, the analyzer's version and this reader's: read back in about 0.1 s, and
-parsed afresh whenever any of those changes. A server or a one-question `rag
-ask` starts that much sooner. A cache that cannot be read or written is only
-a slower start.
+JSON in a cache folder (`RAG_CACHE_DIR`, by default ~/.cache/rag), named by
+the lists' sizes and times, the analyzer's version and this reader's: read
+back in about 0.2 s, and parsed afresh whenever any of those changes. A
+server or a one-question `rag ask` starts that much sooner. A cache that
+cannot be read or written is only a slower start.
 """
 
 from __future__ import annotations
