@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from conftest import hermetic_settings
 
-from rag.config import Settings
 from rag.index.builder import BuildReport, build_index
 from rag.index.store import IndexStore
 from rag.service import QAService
@@ -213,7 +213,7 @@ def build(seeds: Path, index: Path, embedder) -> BuildReport:
 
 
 def service_for(index: Path, embedder) -> QAService:
-    service = QAService(Settings(index_dir=index), embedder=embedder)
+    service = QAService(hermetic_settings(index_dir=index), embedder=embedder)
     service.load()
     return service
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import hermetic_settings
 from helpers import QUESTIONS, SEEDS, HashEmbedder, build, real_embedder
 
-from rag.config import Settings
 from rag.embeddings.batching import BatcherClosedError, MicroBatcher
 from rag.query.analyse import analyse
 from rag.query.embed import QueryEmbedder
@@ -242,10 +242,12 @@ def test_real_model_batched_vectors_equal_single_queries() -> None:
 def test_real_model_concurrent_answers_equal_sequential_unbatched_ones(real_index: Path) -> None:
     embedder = real_embedder()
     plain = QAService(
-        Settings(index_dir=real_index, batch_max_size=1, cache_size=0), embedder=embedder
+        hermetic_settings(index_dir=real_index, batch_max_size=1, cache_size=0), embedder=embedder
     )
     batched = QAService(
-        Settings(index_dir=real_index, batch_max_size=32, batch_max_wait_ms=5, cache_size=0),
+        hermetic_settings(
+            index_dir=real_index, batch_max_size=32, batch_max_wait_ms=5, cache_size=0
+        ),
         embedder=embedder,
     )
     plain.load()

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import hermetic_settings
 from helpers import HashEmbedder, build, write_seeds
 
 from rag.cache import LRUCache, normalise_question
-from rag.config import Settings
 from rag.service import QAService
 
 NEW_ARTICLE = """\
@@ -106,7 +106,9 @@ def open_service(seeded) -> Iterator[Callable[..., tuple[QAService, HashEmbedder
 
     def make(cache_size: int = 64) -> tuple[QAService, HashEmbedder]:
         embedder = HashEmbedder()
-        svc = QAService(Settings(index_dir=index, cache_size=cache_size), embedder=embedder)
+        svc = QAService(
+            hermetic_settings(index_dir=index, cache_size=cache_size), embedder=embedder
+        )
         svc.load()
         opened.append(svc)
         return svc, embedder
