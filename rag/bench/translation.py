@@ -71,11 +71,11 @@ def word_matching(
         t0 = time.perf_counter()
         dictionary = load_dictionary.__wrapped__(dictionary_dir, cache)
         load_s = time.perf_counter() - t0
-        kept_table = any(cache.iterdir())
-        t0 = time.perf_counter()
-        if kept_table:
+        cached_s = None
+        if dictionary and any(cache.iterdir()):  # nothing is kept from a partial table
+            t0 = time.perf_counter()
             load_dictionary.__wrapped__(dictionary_dir, cache)
-        cached_s = time.perf_counter() - t0 if kept_table and dictionary else None
+            cached_s = time.perf_counter() - t0
     listed = p50(False, dictionary) if dictionary else None
     return {
         "dictionary_load_s": round(load_s, 2) if dictionary else None,
