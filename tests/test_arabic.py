@@ -137,6 +137,11 @@ def test_tokenize_drops_stopword_with_glued_conjunction() -> None:
     assert tokenize("ومن بأن وهذا") == []
 
 
+def test_tokenize_drops_preposition_with_pronoun_suffix() -> None:
+    assert tokenize("يتحكم فيهم") == [light_stem("يتحكم")]
+    assert tokenize("لديها وبينهم إليهم") == []
+
+
 def test_tokenize_splits_number_from_tatweel_article() -> None:
     assert tokenize("الذكرى الـ75") == [light_stem("الذكرى"), "75"]
 

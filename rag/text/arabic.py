@@ -17,7 +17,7 @@ _CACHE_WORDS = 1 << 16
 # Bump when normalize/light_stem/tokenize change output, so that persisted
 # lexical indexes built with the old analyzer are rejected instead of silently
 # producing keys that queries can no longer match.
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 
 
 def _chars(*ranges: tuple[int, int]) -> list[str]:
@@ -221,9 +221,17 @@ _ARABIC_STOPWORDS = """
 ما ماذا لماذا متى كم هل أين كيف أي أية لمن عما مما فيما بما ذات ذو عدة تم أيضا فقط كلا
 إلا سوى نحو لدى خلال ضمن عبر لها له لهم فيه فيها عليه عليها منه منها عنه عنها به بها وهو وهي
 يا إذ إذن الآن هنا هناك
+فيهم فيهما فيهن منهم منهما منهن عليهم عليهما عليهن عنهم عنهما عنهن
+إليه إليها إليهم إليهما إليهن معه معها معهم معهما معهن
+لديه لديها لديهم لديهما لدينا عنده عندها عندهم عندهما بينه بينها بينهم بينهما
+بهم بهما بهن لهما لهن هذان هاتان هذين هاتين ذاك أولئك اللذان اللتان اللاتي
+لأن لأنه لأنها إنما أنهم إنهم أنهما
 ماهي ماهو
 ال وال بال لل كال فال
 """
+# The prepositions with a pronoun glued on (فيهم, لديها, بينها) are the same
+# closed class as في and لها; left out, the stemmer read فيهم as ف + يهم ("it
+# concerns"), a content key that no passage about the question held.
 # The last line holds proclitics left standing alone when tatweel separates
 # them from a number or a quote ("الـ75", "بالـ “الصديق”").
 
