@@ -172,6 +172,24 @@ def _strip_verb_prefix(word: str) -> str:
     return word
 
 
+def agreement_form(key: str) -> str | None:
+    """The key with the imperfect's other gender prefix (يحد for تحد), or None.
+
+    The stemmer keeps that prefix on short verbs (`_MIN_VERB`), so يحدها and
+    تحدها ("it borders", said of a masculine or a feminine country) keep two
+    keys, and a question's verb missed the passage whose subject had the other
+    gender. Stripping it from every key would merge short nouns (تمر, يوم), so
+    the other form is a match form that a question word counts when the corpus
+    holds it (`rag.query.translate`), never a key.
+    """
+    if len(key) < _MIN_STEM or key[0] not in _GENDER_PREFIXES:
+        return None
+    return _GENDER_PREFIXES[key[0]] + key[1:]
+
+
+_GENDER_PREFIXES = {"ي": "ت", "ت": "ي"}
+
+
 def _stem_arabic(word: str) -> str:
     return _strip_verb_prefix(_strip_prepositions(_strip_suffixes(_strip_proclitics(word))))
 
