@@ -29,10 +29,9 @@ the rule lost more than it gained (4 to 6 questions up, 11 to 22 down): a
 question also names a country in passing ("في اليابان", in Japan) when it
 asks about something else, and that country's article holds nothing else it
 asks. With it, on the dev archive: ar -> ar hit@1 0.896 -> 0.8995 (909 ->
-913 of 1015: four Iraq and Syria border questions up to rank 1, one down
-from 2 to 3, where the other copy of the Syria article's opening went
-first),
-highlight 0.888 -> 0.890; every other direction and the seed article
+913 of 1015: four Iraq and Syria border questions up to rank 1, and one
+down from 2 to 3, where the other copy of the Syria article's opening went
+first), highlight 0.888 -> 0.890; every other direction and the seed article
 unchanged.
 """
 

@@ -232,6 +232,10 @@ def light_stem(token: str) -> str:
     return _stem_normalized(normalize(token))
 
 
+# The five lines from فيهم on: prepositions and particles with a pronoun glued on (فيهم,
+# لديها, لأنه) and the dual and plural demonstratives and relatives (هذان,
+# اللذان), the same closed class as في, لها and هذا. Left out, the stemmer read
+# فيهم as ف + يهم ("it concerns"), a content key no passage about the question held.
 _ARABIC_STOPWORDS = """
 في من إلى الى على عن مع هذا هذه ذلك تلك هؤلاء التي الذي الذين اللذين اللتين اللواتي
 هو هي هم هما هن نحن أنا أنت أنتم كان كانت يكون تكون كانوا أن إن أنه إنه أنها إنها
@@ -247,9 +251,6 @@ _ARABIC_STOPWORDS = """
 ماهي ماهو
 ال وال بال لل كال فال
 """
-# The prepositions with a pronoun glued on (فيهم, لديها, بينها) are the same
-# closed class as في and لها; left out, the stemmer read فيهم as ف + يهم ("it
-# concerns"), a content key that no passage about the question held.
 # The last line holds proclitics left standing alone when tatweel separates
 # them from a number or a quote ("الـ75", "بالـ “الصديق”").
 
