@@ -1,4 +1,4 @@
-"""A question's Arabic verb counts the passage whose verb agrees with the other gender."""
+"""A question's Arabic word counts the passage whose word agrees in another gender or number."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from helpers import hashed_service
 
 import rag.query.translate
 from rag.query.analyse import analyse
-from rag.text.arabic import agreement_form, light_stem
+from rag.text.arabic import agreement_forms, light_stem
 
 # The answering paragraph comes second, so that a tie would put the other first.
 ARTICLE = """# العراق
@@ -22,13 +22,20 @@ QUESTION = "ما الذي تحدها من الشمال؟"
 
 
 def test_the_other_gender_prefix_is_swapped():
-    assert agreement_form(light_stem("تحدها")) == light_stem("يحدها")
-    assert agreement_form(light_stem("يقع")) == light_stem("تقع")
+    assert agreement_forms(light_stem("تحدها")) == (light_stem("يحدها"),)
+    assert agreement_forms(light_stem("يقع")) == (light_stem("تقع"),)
 
 
-def test_a_word_without_a_gender_prefix_has_no_other_form():
-    assert agreement_form(light_stem("الشمال")) is None
-    assert agreement_form("border") is None
+def test_the_feminine_ending_is_dropped_and_added():
+    assert agreement_forms(light_stem("استقلت")) == (light_stem("استقل"),)
+    assert agreement_forms(light_stem("أقيم")) == (light_stem("أقيم") + "ت",)
+    # A dual keeps its taa marbuta as ت: مدينتان reads as مدينة.
+    assert agreement_forms(light_stem("مدينتان")) == (light_stem("مدينة"),)
+
+
+def test_a_short_noun_and_a_latin_word_have_no_other_form():
+    assert agreement_forms(light_stem("بيت")) == ()
+    assert agreement_forms("border") == ()
 
 
 @pytest.fixture
@@ -50,7 +57,7 @@ def test_the_verb_counts_its_other_gender_form_in_the_corpus(service):
 
 
 def test_an_other_form_the_corpus_lacks_does_not_count(service, monkeypatch):
-    monkeypatch.setattr(rag.query.translate, "agreement_form", lambda key: "تغيب")
+    monkeypatch.setattr(rag.query.translate, "agreement_forms", lambda key: ("تغيب",))
     assert verb_keys(service) == frozenset()
 
 
@@ -59,5 +66,5 @@ def test_the_agreeing_paragraph_ranks_first(service):
 
 
 def test_without_the_other_form_the_paragraphs_tie(service, monkeypatch):
-    monkeypatch.setattr(rag.query.translate, "agreement_form", lambda key: None)
+    monkeypatch.setattr(rag.query.translate, "agreement_forms", lambda key: ())
     assert "يسكنها" in service.ask(QUESTION, top_k=2).passages[0].text

@@ -4,7 +4,7 @@ In a bilingual archive every question word is looked for in every language,
 not only when the corpus lacks it (it never does, once both languages are in):
 
 * its own match key, for passages in its language, and for an Arabic verb
-  its other gender's form (`rag.text.arabic.agreement_form`: تحد, يحد);
+  its other gender's forms (`rag.text.arabic.agreement_forms`: تحد, يحد);
 * names, by consonant skeleton (`rag.text.transliterate`): Panthers ->
   بانثرز. A Latin word qualifies when capitalised, an Arabic word always,
   against the capitalised Latin terms. A skeleton is lossy and often matches
@@ -37,7 +37,7 @@ from rag.index.store import LoadedIndex
 from rag.index.terms import TermTable
 from rag.query.analyse import Query, Word
 from rag.query.embed import QueryVectors
-from rag.text.arabic import agreement_form
+from rag.text.arabic import agreement_forms
 from rag.text.dictionary import BilingualDictionary
 
 # How far down its nearest terms a word looks for its translation. The nearest
@@ -66,9 +66,8 @@ def match_words(
     for word in query.words:
         if lexical.has_term(word.key):
             found[word.surface].add(word.key)
-        other = agreement_form(word.key) if word.language == "ar" else None
-        if other and lexical.has_term(other):
-            found[word.surface].add(other)
+        if word.language == "ar":
+            found[word.surface].update(f for f in agreement_forms(word.key) if lexical.has_term(f))
     for language in index.languages:
         foreign = [w for w in query.words if w.language != language and w.surface in vectors.words]
         if not foreign:

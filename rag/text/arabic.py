@@ -172,22 +172,34 @@ def _strip_verb_prefix(word: str) -> str:
     return word
 
 
-def agreement_form(key: str) -> str | None:
-    """The key with the imperfect's other gender prefix (يحد for تحد), or None.
+def agreement_forms(key: str) -> tuple[str, ...]:
+    """The key as the same word would read agreeing in gender or number.
 
-    The stemmer keeps that prefix on short verbs (`_MIN_VERB`), so يحدها and
-    تحدها ("it borders", said of a masculine or a feminine country) keep two
-    keys, and a question's verb missed the passage whose subject had the other
-    gender. Stripping it from every key would merge short nouns (تمر, يوم), so
-    the other form is a match form that a question word counts when the corpus
-    holds it (`rag.query.translate`), never a key.
+    Arabic verbs agree with their subject: يحدها and تحدها are "it borders" said
+    of a masculine or a feminine country (Iraq, Lebanon), أقيم and أقيمت "it was
+    held". The stemmer keeps the imperfect's prefix on short verbs (`_MIN_VERB`)
+    and the perfect's feminine ـت everywhere, since stripping either from every
+    key would merge nouns (تمر, يوم; بيت, وقت); a dual keeps its taa marbuta as
+    ت too (مدينتان gives مدينت, مدينة gives مدين). So the other form is a match
+    form that a question word counts when the corpus holds it
+    (`rag.query.translate`), never a key: ي and ت swapped at the start of a key
+    of `_MIN_STEM` letters or more, and ت dropped from or added to the end of
+    one that keeps four letters without it.
     """
-    if len(key) < _MIN_STEM or key[0] not in _GENDER_PREFIXES:
-        return None
-    return _GENDER_PREFIXES[key[0]] + key[1:]
+    forms = []
+    if len(key) >= _MIN_STEM and key[0] in _GENDER_PREFIXES:
+        forms.append(_GENDER_PREFIXES[key[0]] + key[1:])
+    if key.endswith("ت"):
+        if len(key) > _MIN_FEMININE:
+            forms.append(key[:-1])
+    elif len(key) >= _MIN_FEMININE and _ARABIC_LETTER.match(key):
+        forms.append(key + "ت")
+    return tuple(forms)
 
 
 _GENDER_PREFIXES = {"ي": "ت", "ت": "ي"}
+# Letters a key keeps without its final ت: shorter ones are mostly nouns (بيت, وقت).
+_MIN_FEMININE = 4
 
 
 def _stem_arabic(word: str) -> str:
