@@ -90,22 +90,32 @@ def named_first(
     something else.
     """
     top = index.passages[candidates[0].row]
-    asked = {key for w in words for key in w.keys}
-    subject = subject_keys(index.documents[top.document])
-    if subject and len(subject & asked) >= NAMED_SHARE * len(subject):
+    asked = _asked(words)
+    if _names(subject_keys(index.documents[top.document]), asked):
         return candidates
     for place in range(1, min(NAMED_CANDIDATES + 1, len(candidates))):
+        # A passage of the top article is never named whole here: its title would be.
         passage = index.passages[candidates[place].row]
         named = subject_keys(index.documents[passage.document])
-        if passage.document == top.document or not named or not named <= asked:
+        if not named or not named <= asked:
             continue
         others = telling_words(words, named)
-        if _held(others, passage.text) >= _held(others, top.text):
+        if held_share(others, passage.text) >= held_share(others, top.text):
             return [candidates[place], *candidates[:place], *candidates[place + 1 :]]
     return candidates
 
 
-def _held(words: list[WordMatch], text: str) -> float:
+def _asked(words: list[WordMatch]) -> set[str]:
+    """Every key the question's words count as, in any language."""
+    return {key for w in words for key in w.keys}
+
+
+def _names(subject: frozenset[str], asked: set[str]) -> bool:
+    """Whether a question whose words count as `asked` names the article of `subject`."""
+    return bool(subject) and len(subject & asked) >= NAMED_SHARE * len(subject)
+
+
+def held_share(words: list[WordMatch], text: str) -> float:
     """The idf share of `words` that `text` holds in any of their forms."""
     total = sum(w.weight for w in words)
     if not total:
@@ -117,8 +127,7 @@ def _held(words: list[WordMatch], text: str) -> float:
 def focused_question(query: Query, words: list[WordMatch], subject: frozenset[str]) -> str | None:
     """The question less its words that name `subject`; None when it names under
     `NAMED_SHARE` of the title's keys, or nothing else (it asks about the subject)."""
-    held = subject & {key for w in words for key in w.keys}
-    if not subject or len(held) < NAMED_SHARE * len(subject):
+    if not _names(subject, _asked(words)):
         return None
     if not telling_words(words, subject):
         return None  # it asks about the subject itself

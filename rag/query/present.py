@@ -26,12 +26,12 @@ from rag.index.store import LoadedIndex
 from rag.query.analyse import Query
 from rag.query.decide import Decision
 from rag.query.embed import QueryVectors
-from rag.query.focus import subject_keys, telling_words
+from rag.query.focus import held_share, subject_keys, telling_words
 from rag.query.metadata import metadata_hit
 from rag.query.retrieve import Candidate, Retrieval
 from rag.query.translate import WordMatch
 from rag.responses import Answer, Citation, PassageHit
-from rag.text.arabic import normalize, tokenize
+from rag.text.arabic import normalize
 from rag.text.sentences import continues_sentence
 
 # In spreads of sentence similarity, like the ranking.
@@ -151,12 +151,8 @@ def highlight_of(
         calibration.question_mean(query.language),
     )
     telling = telling_words(words, subject_keys(index.documents[passage.document]))
-    total = sum(w.weight for w in telling)
     for i, text in enumerate(texts):
-        if total:
-            keys = set(tokenize(text))
-            held = sum(w.weight for w in telling if w.keys & keys) / total
-            scores[i] += HIGHLIGHT_EVIDENCE_WEIGHT * held
+        scores[i] += HIGHLIGHT_EVIDENCE_WEIGHT * held_share(telling, text)
         scores[i] += ANSWER_KIND_WEIGHT * holds_kind(query.wants, text)
     lo, hi = highlight_span(
         source,

@@ -172,6 +172,11 @@ def _strip_verb_prefix(word: str) -> str:
     return word
 
 
+_GENDER_PREFIXES = {"ي": "ت", "ت": "ي"}
+# Letters a key keeps without its final ت: shorter ones are mostly nouns (بيت, وقت).
+_MIN_FEMININE = 4
+
+
 def agreement_forms(key: str) -> tuple[str, ...]:
     """The key as the same word would read agreeing in gender or number.
 
@@ -184,7 +189,7 @@ def agreement_forms(key: str) -> tuple[str, ...]:
     form that a question word counts when the corpus holds it
     (`rag.query.translate`), never a key: ي and ت swapped at the start of a key
     of `_MIN_STEM` letters or more, and ت dropped from or added to the end of
-    one that keeps four letters without it.
+    one that keeps `_MIN_FEMININE` letters without it.
     """
     forms = []
     if len(key) >= _MIN_STEM and key[0] in _GENDER_PREFIXES:
@@ -195,11 +200,6 @@ def agreement_forms(key: str) -> tuple[str, ...]:
     elif len(key) >= _MIN_FEMININE and _ARABIC_LETTER.match(key):
         forms.append(key + "ت")
     return tuple(forms)
-
-
-_GENDER_PREFIXES = {"ي": "ت", "ت": "ي"}
-# Letters a key keeps without its final ت: shorter ones are mostly nouns (بيت, وقت).
-_MIN_FEMININE = 4
 
 
 def _stem_arabic(word: str) -> str:
