@@ -24,6 +24,7 @@ from rag.query.decide import (
 )
 from rag.query.embed import QueryVectors
 from rag.query.retrieve import Candidate, Retrieval, Retriever
+from rag.query.translate import WordMatch
 from rag.service import QAService
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -143,6 +144,46 @@ def test_a_question_scoped_to_one_article_is_not_lifted_by_it(service: QAService
     scoped = decide(index, vectors, retrieval, None, "putin-beijing", "ar")
     assert not scoped.answered
     assert decide(index, vectors, retrieval, None, None, "ar").answered
+
+
+def with_words(service: QAService, held_rows, document: str | None = None, weight=1.0):
+    """A top passage far above the floor, for a question of one word held at `held_rows`."""
+    index = service.snapshot().index
+    evidence = np.zeros(len(index.passages), dtype=np.float32)
+    evidence[list(held_rows)] = 1.0
+    word = analyse("Brent", index.languages).words[0]
+    retrieval = Retrieval(
+        [candidate(floor(service) + 10)], [WordMatch(word, weight, frozenset())], evidence, {}
+    )
+    vectors = QueryVectors(np.zeros(index.vectors.d, dtype=np.float32), {})
+    return decide(index, vectors, retrieval, None, document, "ar")
+
+
+def test_a_question_whose_words_the_index_holds_nowhere_gets_no_answer(service: QAService):
+    assert not with_words(service, []).answered
+
+
+def test_one_passage_anywhere_holding_a_word_leaves_it_to_the_confidence(service: QAService):
+    last = len(service.snapshot().index.passages) - 1
+    assert with_words(service, [last]).answered
+
+
+def test_a_scoped_question_needs_its_words_in_that_document(service: QAService):
+    seed = article_rows(service, "putin-beijing")
+    outside = next(r for r in range(len(service.snapshot().index.passages)) if r not in seed)
+    assert not with_words(service, [outside], "putin-beijing").answered
+    assert with_words(service, [seed[-1]], "putin-beijing").answered
+
+
+def test_a_question_without_content_words_is_left_to_the_confidence(service: QAService):
+    assert with_words(service, [], weight=0.0).answered
+
+
+def test_a_topic_the_article_holds_no_word_of_gets_no_answer(service: QAService):
+    # Its best passage stands above the lowest answered English question (`make eval`).
+    response = service.ask("What is the current price of Brent crude oil?", 3)
+    assert response.answer is None
+    assert len(response.passages) == 3
 
 
 def retrieval_of(service: QAService, question: str, index=None) -> Retrieval:
