@@ -56,7 +56,9 @@ the level, above the lowest answered English question (`make eval`: null
 0.867 -> 0.933, no answerable question refused). On the dev archive no
 answerable question is affected and the rule refuses no more absent topics:
 in 94 articles every such question shares some word with some passage. A
-question of stopwords only ("what is it?") is left to the confidence.
+question of stopwords only ("what is it?"), or of words for the article
+itself ("ما موضوع المقال؟", what is the article about?, `rag.query.intents`),
+is left to the confidence.
 
 Also measured, and not used: margins over the next passage and the next
 document, the share of the question found in the top article, and whether
@@ -70,8 +72,9 @@ from dataclasses import dataclass
 
 from rag.index.store import LoadedIndex
 from rag.query.embed import QueryVectors
-from rag.query.intents import METADATA_INTENTS, SMALLTALK, QuestionIntents
+from rag.query.intents import METADATA_INTENTS, SMALLTALK, QuestionIntents, article_keys
 from rag.query.retrieve import Candidate, Retrieval
+from rag.query.translate import WordMatch
 
 # Spreads per unit of evidence in the confidence. 3 before the bilingual dictionary
 # (`rag.text.dictionary`) made cross-language evidence reliable; refitted after it,
@@ -152,19 +155,25 @@ def decide(
             return Decision(intent, doc.id, True, confidence)
     if intent == SMALLTALK:
         return Decision(intent, None, False, confidence)
-    if not holds_any_word(index, retrieval, document):
+    if not holds_any_word(index, retrieval.words, document):
         return Decision(intent, None, False, confidence)
     floor = calibration.floor(query_language, candidates[0].language, no_answer_percentile)
     return Decision(intent, None, confidence >= floor, confidence)
 
 
-def holds_any_word(index: LoadedIndex, retrieval: Retrieval, document: str | None = None) -> bool:
+def holds_any_word(index: LoadedIndex, words: list[WordMatch], document: str | None = None) -> bool:
     """Whether any passage (of `document`, when given) holds any of the question's words
-    in any of their forms; a question without content words is not judged by this."""
-    if not any(match.weight for match in retrieval.words):
+    in any of their forms. Words for the article itself ("ما موضوع المقال؟", what is
+    the article about?) do not count, and a question without other words is not judged."""
+    content = [m for m in words if m.weight and m.word.key not in article_keys()]
+    if not content:
         return True
-    evidence = retrieval.evidence
-    if document is not None:
-        rows = index.document_rows.get(document, range(0))
-        evidence = evidence[rows.start : rows.stop]
-    return bool(evidence.any())
+    scope = index.document_rows.get(document, range(0)) if document is not None else None
+    for match in content:
+        for key in match.keys:
+            rows = index.lexical.rows_with(key)
+            if scope is None and len(rows):
+                return True
+            if scope is not None and ((rows >= scope.start) & (rows < scope.stop)).any():
+                return True
+    return False

@@ -31,6 +31,8 @@ no content word at all (`make eval-archive`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from rag.embeddings import Embedder
@@ -113,6 +115,14 @@ ARTICLE_WORDS = tuple(
 )
 
 METADATA_INTENTS = ("author", "title")
+
+
+@functools.cache
+def article_keys() -> frozenset[str]:
+    """The match keys of the words for the article itself ("article", "المقال")."""
+    return frozenset(k for w in ARTICLE_WORDS for k in tokenize(w))
+
+
 SMALLTALK = "smalltalk"
 CONTENT = None
 
@@ -129,7 +139,6 @@ class QuestionIntents:
             self._labels.extend([CONTENT] * len(pair))
         self._vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
         self._cues = {name: {k for w in words for k in tokenize(w)} for name, words in CUES.items()}
-        self._article = {k for w in ARTICLE_WORDS for k in tokenize(w)}
         self._cues[SMALLTALK] = {k for text in PROTOTYPES[SMALLTALK] for k in tokenize(text)}
 
     def classify(self, query_vector: np.ndarray, keys: set[str]) -> str | None:
@@ -142,5 +151,5 @@ class QuestionIntents:
             return label if keys <= self._cues[SMALLTALK] else CONTENT
         if label in self._cues:
             cues = self._cues[label]
-            return label if keys & cues and keys <= cues | self._article else CONTENT
+            return label if keys & cues and keys <= cues | article_keys() else CONTENT
         return label
