@@ -168,12 +168,12 @@ def holds_any_word(index: LoadedIndex, words: list[WordMatch], document: str | N
     content = [m for m in words if m.weight and m.word.key not in article_keys()]
     if not content:
         return True
-    scope = index.document_rows.get(document, range(0)) if document is not None else None
+    scope = range(len(index.passages))
+    if document is not None:
+        scope = index.document_rows.get(document, range(0))
     for match in content:
         for key in match.keys:
             rows = index.lexical.rows_with(key)
-            if scope is None and len(rows):
-                return True
-            if scope is not None and ((rows >= scope.start) & (rows < scope.stop)).any():
+            if ((rows >= scope.start) & (rows < scope.stop)).any():
                 return True
     return False

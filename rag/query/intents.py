@@ -115,16 +115,14 @@ ARTICLE_WORDS = tuple(
 )
 
 METADATA_INTENTS = ("author", "title")
+SMALLTALK = "smalltalk"
+CONTENT = None
 
 
 @functools.cache
 def article_keys() -> frozenset[str]:
     """The match keys of the words for the article itself ("article", "المقال")."""
     return frozenset(k for w in ARTICLE_WORDS for k in tokenize(w))
-
-
-SMALLTALK = "smalltalk"
-CONTENT = None
 
 
 class QuestionIntents:
