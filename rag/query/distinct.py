@@ -49,6 +49,7 @@ from dataclasses import replace
 
 from rag.index.store import LoadedIndex
 from rag.query.retrieve import Candidate, Retrieval
+from rag.query.translate import asked_keys
 from rag.text.arabic import tokenize
 
 COPY_SHARE = 0.9
@@ -74,7 +75,7 @@ def adds_nothing_asked(
 
 def distinct(index: LoadedIndex, retrieval: Retrieval) -> Retrieval:
     """The retrieval without the candidates that copy one ranked above them."""
-    asked = {key for match in retrieval.words for key in match.keys}
+    asked = asked_keys(retrieval.words)
     kept: list[Candidate] = []
     seen: list[frozenset[tuple[str, str]]] = []
     for candidate in retrieval.candidates:

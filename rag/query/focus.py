@@ -46,7 +46,7 @@ from rag.documents import Document
 from rag.index.store import LoadedIndex
 from rag.query.analyse import Query
 from rag.query.retrieve import Candidate, Retrieval, Retriever
-from rag.query.translate import WordMatch
+from rag.query.translate import WordMatch, asked_keys
 from rag.text.arabic import tokenize
 
 # The candidates the focus reorders: the service retrieves at least this many,
@@ -90,7 +90,7 @@ def named_first(
     something else.
     """
     top = index.passages[candidates[0].row]
-    asked = _asked(words)
+    asked = asked_keys(words)
     if _names(subject_keys(index.documents[top.document]), asked):
         return candidates
     for place in range(1, min(NAMED_CANDIDATES + 1, len(candidates))):
@@ -103,11 +103,6 @@ def named_first(
         if held_share(others, passage.text) >= held_share(others, top.text):
             return [candidates[place], *candidates[:place], *candidates[place + 1 :]]
     return candidates
-
-
-def _asked(words: list[WordMatch]) -> set[str]:
-    """Every key the question's words count as, in any language."""
-    return {key for w in words for key in w.keys}
 
 
 def _names(subject: frozenset[str], asked: set[str]) -> bool:
@@ -127,7 +122,7 @@ def held_share(words: list[WordMatch], text: str) -> float:
 def focused_question(query: Query, words: list[WordMatch], subject: frozenset[str]) -> str | None:
     """The question less its words that name `subject`; None when it names under
     `NAMED_SHARE` of the title's keys, or nothing else (it asks about the subject)."""
-    if not _names(subject, _asked(words)):
+    if not _names(subject, asked_keys(words)):
         return None
     if not telling_words(words, subject):
         return None  # it asks about the subject itself

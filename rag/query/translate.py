@@ -55,6 +55,11 @@ class WordMatch:
     keys: frozenset[str]  # lexical keys that count as this word, in any language
 
 
+def asked_keys(words: list[WordMatch]) -> set[str]:
+    """Every key the question's words count as, in any language."""
+    return {key for match in words for key in match.keys}
+
+
 def match_words(
     index: LoadedIndex,
     query: Query,
