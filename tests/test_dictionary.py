@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import hashed_service, write_dictd
 
+import rag.query.present as present
 import rag.query.translate
 import rag.text.dictionary
 from rag.config import Settings
@@ -217,3 +218,57 @@ def test_the_looked_up_word_ranks_its_passage_first(service, monkeypatch):
 
 def test_without_the_dictionary_the_paragraphs_tie(service, monkeypatch):
     assert "المدينة" in first_passage(service, None, monkeypatch)
+
+
+def test_a_translated_word_keeps_its_dictionary_senses_apart(service, monkeypatch):
+    # The ranking counts the embedding's translation only; the highlight, both.
+    monkeypatch.setattr(
+        rag.query.translate,
+        "_mutual_translations",
+        lambda index, words, vectors, language: [
+            (w, key("الأفريقية")) for w in words if w.key == key("continent")
+        ],
+    )
+    retriever = service.snapshot().retriever
+    retriever.dictionary = DICTIONARY
+    query = analyse(QUESTION, retriever.index.languages)
+    words = retriever.retrieve(query, service.query_embedder.embed(query), 2).words
+    continent = next(m for m in words if m.word.surface == "continent")
+    assert continent.senses == {key("القارة")}  # الصحراء: the corpus lacks it
+
+
+# One paragraph, so ranking plays no part; the second sentence holds the
+# dictionary's sense of "continent", the first nothing the question asks.
+ISLANDS = """# الجزر
+
+تتبع جزر الكناري إسبانيا منذ قرون طويلة. وهي تقع قبالة ساحل القارة الأفريقية.
+"""
+
+
+@pytest.fixture
+def islands(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(present, "HIGHLIGHT_MIN_WORDS", 0)
+    monkeypatch.setattr(present, "HIGHLIGHT_MARGIN", -1.0)
+    # The embedding translates "continent" as a word the article lacks.
+    monkeypatch.setattr(
+        rag.query.translate,
+        "_mutual_translations",
+        lambda index, words, vectors, language: [
+            (w, key("الصحراء")) for w in words if w.key == key("continent")
+        ],
+    )
+    qa = hashed_service(tmp_path, {"islands.ar.md": ISLANDS})
+    qa.snapshot().retriever.dictionary = DICTIONARY
+    yield qa
+    qa.close()
+
+
+def test_the_highlight_counts_a_translated_words_dictionary_sense(islands):
+    highlight = islands.ask("Which continent is it near?", 1).passages[0].highlight
+    assert highlight == "وهي تقع قبالة ساحل القارة الأفريقية."
+
+
+def test_without_the_dictionary_the_highlight_is_the_first_sentence(islands):
+    islands.snapshot().retriever.dictionary = None
+    highlight = islands.ask("Which continent is it near?", 1).passages[0].highlight
+    assert highlight == "تتبع جزر الكناري إسبانيا منذ قرون طويلة."

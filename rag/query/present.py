@@ -2,21 +2,22 @@
 
 The highlight is the sentence of a passage that holds the answer. Each
 sentence scores its similarity to the question (in spreads, with the part that
-every question of its language shares taken out), plus the share of
-the question's words it holds (leaving out the article title's words,
-`telling_words`), plus a bonus when it holds what the question asks for: a
-date for "when / متى", a number for "how many / كم", a name for "who"
-(`rag.query.analyse.answer_kind`). The best piece grows into its whole
-sentence, and a highlight under about two lines grows by the better-scoring
-neighbouring sentence, as does a neighbour the scores cannot tell from the
-best. Measured against the annotated answer spans of the dev archive (`make
-eval-archive`, "highlight holds the answer"), see the README's quality section
-for the figures.
+every question of its language shares taken out), plus the share of the
+question's words it holds (leaving out the article title's words,
+`telling_words`; a translated word in any of its dictionary senses), plus a
+bonus when it holds what the question asks for: a date for "when / متى", a
+number for "how many / كم", a name for "who" (`rag.query.analyse.answer_kind`).
+The best piece grows into its whole sentence, and a highlight under about two
+lines grows by the better-scoring neighbouring sentence, as does a neighbour
+the scores cannot tell from the best. Measured against the annotated answer
+spans of the dev archive (`make eval-archive`, "highlight holds the answer"),
+see the README's quality section for the figures.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -151,6 +152,8 @@ def highlight_of(
         calibration.question_mean(query.language),
     )
     telling = telling_words(words, subject_keys(index.documents[passage.document]))
+    # Within one passage a word's every dictionary sense may count (`WordMatch.senses`).
+    telling = [replace(w, keys=w.keys | w.senses) for w in telling]
     for i, text in enumerate(texts):
         scores[i] += HIGHLIGHT_EVIDENCE_WEIGHT * held_share(telling, text)
         scores[i] += ANSWER_KIND_WEIGHT * holds_kind(query.wants, text)
