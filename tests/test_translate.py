@@ -5,7 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from helpers import hashed_service
 
+import rag.query.translate
 from rag.index.terms import TermTable
 from rag.query.analyse import Word
 from rag.query.embed import QueryVectors
@@ -53,3 +55,25 @@ def test_no_translation_beyond_the_candidates():
     english = {f"w{i}": _unit(1, 0.1 * (i + 1), 0, 0) for i in range(TRANSLATION_CANDIDATES)}
     arabic = {**near, "كرة": _unit(1, 0, 0, 2)}
     assert _translations(arabic, english) == []
+
+
+def test_a_number_is_never_a_translation():
+    # 2018 stands nearest "ball" and no English term is nearer to it, yet a number
+    # is written alike in both languages: the next candidate translates.
+    arabic = {"2018": _unit(1, 0.05, 0, 0), "كرة": _unit(1, 0.2, 0, 0)}
+    assert _translations(arabic, {"money": _unit(0, 1, 0, 0)}) == ["كرة"]
+
+
+def test_a_number_in_the_question_is_not_translated(tmp_path, monkeypatch):
+    asked = []
+
+    def spy(index, words, vectors, language):
+        asked.extend(w.surface for w in words)
+        return []
+
+    monkeypatch.setattr(rag.query.translate, "_mutual_translations", spy)
+    qa = hashed_service(tmp_path, {"treaty.ar.md": "# المعاهدة\n\nوقعت المعاهدة سنة 1998.\n"})
+    qa.ask("Was the treaty signed in 1998?", 1)
+    qa.close()
+    assert "treaty" in asked  # the other words were asked about
+    assert "1998" not in asked
