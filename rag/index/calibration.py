@@ -70,7 +70,7 @@ SENTENCE_RULES = ("pieces", "fixed")  # weight * (1 - 1/n), or the weight itself
 # The share of its language's background-question mean taken out of a question
 # where the part every question shares misleads: picking a highlight sentence
 # (`rag.query.present`) and deciding whether the archive answers
-# (`rag.query.decide`). Figures in the README's quality section.
+# (`rag.query.decide`). Figures in docs/quality.md.
 QUESTION_CENTRING = 0.75
 SAMPLE_ROWS = 2048
 MIN_LEVEL_DOCUMENTS = 20

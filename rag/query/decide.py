@@ -15,7 +15,7 @@ Measured on the dev archive (`make eval-archive`): answerable questions stand
 a median 9 spreads above the level, questions about absent topics 4. The
 floor is a percentile (`NO_ANSWER_PERCENTILE`) of the index's own background
 questions' best passages: the one knob, trading answers kept against absent
-topics refused (figures per percentile in the README's quality section). The
+topics refused (figures per percentile in docs/quality.md). The
 absent topics that score like answerable ones are mostly English questions
 over the Arabic articles, where the small model's cross-lingual similarities
 are compressed.

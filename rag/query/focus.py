@@ -13,7 +13,7 @@ every other article's place, stays the whole question's: without the subject
 the question no longer says which article it is about.
 
 Measured on the dev archive (`make eval-archive`, figures and what else was
-tried in the README's quality section): hit@1 0.882 -> 0.889 (ar -> ar 0.885
+tried in docs/quality.md): hit@1 0.882 -> 0.889 (ar -> ar 0.885
 -> 0.895, ar -> en 0.827 -> 0.846, en -> ar 0.854 unchanged, en -> en 0.990
 -> 0.981), the seed article unchanged (`make eval`). Applied to every
 candidate, not only the top article's, hit@1 fell (0.861): a question less

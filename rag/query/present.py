@@ -11,7 +11,7 @@ The best piece grows into its whole sentence, and a highlight under about two
 lines grows by the better-scoring neighbouring sentence, as does a neighbour
 the scores cannot tell from the best. Measured against the annotated answer
 spans of the dev archive (`make eval-archive`, "highlight holds the answer"),
-see the README's quality section for the figures.
+see docs/quality.md for the figures.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ The score, and why (figures from `make eval-archive`, hit@1 per direction):
 * Title and section context in the passage vector, and document-level
   evidence (the best passage of the same article), were measured again on the
   archive and left out: neither moved hit@1 by more than 0.005 once
-  sentences and evidence were in (see the README's quality section).
+  sentences and evidence were in (see docs/quality.md).
 """
 
 from __future__ import annotations

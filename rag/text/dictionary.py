@@ -12,7 +12,7 @@ Only single-word translations count, and each in its match-key form, so that
 they meet the corpus as its own words do. It is a back-off: a word counts as
 its dictionary translations that the corpus holds only when the embedding's
 mutual test found it none (`rag.query.translate`). Measured on the dev archive
-(`make eval-archive`, the figures in the README's quality section): hit@1
+(`make eval-archive`, the figures in docs/quality.md): hit@1
 ar -> en 0.846 -> 0.875 and en -> ar 0.854 -> 0.873, answered en -> ar 0.944 ->
 0.957 and ar -> en 0.981 -> 1.000, null on absent topics 0.809 -> 0.805; the
 seed article's hit@1 0.803 -> 0.816.
