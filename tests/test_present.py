@@ -9,6 +9,7 @@ import pytest
 from helpers import hashed_service
 
 import rag.query.present as present
+from rag.index.calibration import without_language
 from rag.query.analyse import Word
 from rag.query.present import holds_kind
 from rag.query.translate import WordMatch
@@ -234,3 +235,52 @@ def test_a_word_whose_translation_is_in_the_title_is_not_telling():
     words = [match("paris", "paris", "باريس"), match("end", "end"), match("treaty", "treaty")]
     subject = frozenset({"باريس", "treaty"})
     assert [w.word.surface for w in present.telling_words(words, subject)] == ["end"]
+
+
+def test_the_language_direction_does_not_pick_the_sentence() -> None:
+    # e0 is what tells the question's language from the passage's; a sentence with a
+    # word of the question's language leans that way, the answering one does not.
+    english, arabic = np.array([1.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0])
+    question = np.array([0.8, 0.0, 0.6], dtype=np.float32)
+    leaning, answering = [0.6, 0.8, 0.0], [-0.2, 0.0, 0.98]
+    sentences = np.array([leaning, answering], dtype=np.float16)
+    raw = present.sentence_similarities(question, sentences, 0.01, None)
+    across = present.sentence_similarities(
+        without_language(question, english, arabic), sentences, 0.01, None
+    )
+    assert np.argmax(raw) == 0
+    assert np.argmax(across) == 1
+
+
+class TwoMeans:
+    """The two calibration lookups `across_languages` makes, for English and Arabic."""
+
+    means = {"en": np.array([1.0, 0.0], dtype=np.float32), "ar": np.array([0.0, 1.0])}
+
+    def question_language(self, language: str) -> str:
+        return language if language in self.means else "en"
+
+    def question_mean(self, language: str) -> np.ndarray | None:
+        return self.means.get(language)
+
+
+def test_a_question_over_another_languages_passage_loses_the_language_direction():
+    question = np.array([0.6, 0.8], dtype=np.float32)
+    across = present.across_languages(question, TwoMeans(), "en", "ar")
+    assert float(across @ np.array([1.0, -1.0])) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "asked, passage",
+    [("en", "en"), ("fr", "en")],  # the same table row: no direction between them
+)
+def test_a_question_over_its_own_languages_passage_is_unchanged(asked, passage):
+    question = np.array([0.6, 0.8], dtype=np.float32)
+    assert np.array_equal(present.across_languages(question, TwoMeans(), asked, passage), question)
+
+
+def test_without_recorded_means_the_question_is_unchanged():
+    means = TwoMeans()
+    means.means = {"en": means.means["en"]}
+    question = np.array([0.6, 0.8], dtype=np.float32)
+    assert np.array_equal(present.across_languages(question, means, "en", "ar"), question)

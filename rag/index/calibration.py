@@ -192,6 +192,17 @@ def centred_question(questions: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return (questions - QUESTION_CENTRING * mean).astype(np.float32)
 
 
+def without_language(question: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The question less its component along the language direction: its language's
+    background-question mean less the other language's (`own`, `other`)."""
+    direction = own - other
+    norm = float(np.linalg.norm(direction))
+    if not norm:
+        return question
+    direction = direction / norm
+    return (question - float(question @ direction) * direction).astype(np.float32)
+
+
 def sample_rows(rows: range, limit: int = SAMPLE_ROWS) -> np.ndarray:
     """Evenly spaced rows of one language: deterministic, so build and query agree."""
     if len(rows) <= limit:
