@@ -1,4 +1,5 @@
-"""The bilingual dictionary: reading FreeDict's dictd lists, and its back-off in translation."""
+"""The bilingual dictionary: reading FreeDict's dictd lists, its back-off in translation, its
+senses in the highlight."""
 
 from __future__ import annotations
 
@@ -196,7 +197,8 @@ def test_a_translation_the_corpus_lacks_does_not_count(service, monkeypatch):
 
 
 def test_the_embedding_translation_comes_first(service, monkeypatch):
-    # A back-off: the dictionary is not asked about a word the embedding translated.
+    # A back-off: a word the embedding translated does not count as its dictionary's
+    # translations (they are its senses, for the highlight only).
     keys = continent_keys(service, DICTIONARY, monkeypatch, key("الأفريقية"))
     assert key("الأفريقية") in keys
     assert key("القارة") not in keys

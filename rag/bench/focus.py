@@ -7,7 +7,7 @@ stop, against the same followed by the focus. Both sides pay the question's
 own embedding, so the ratio is what a question costs more with the focus.
 The distinct step (`rag.query.distinct`) is timed alone over the focused
 candidates, against the same plain path. The retriever has the service's
-dictionary when one is given, so both sides pay its back-off as a question
+dictionary when one is given, so both sides pay its lookups as a question
 does.
 """
 

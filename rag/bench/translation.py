@@ -5,9 +5,10 @@ word's nearest terms and for the nearest term of each candidate translation,
 each a flat scan of one language's terms. `TermTable.nearest_to_words` and
 `nearest_to_terms` keep each answer; this measures matching the same
 questions, in a row, both ways in one run, and then with the bilingual
-dictionary's back-off (`rag.text.dictionary`), whose lists are read once per
-process: that reading is timed too, parsed and then read back from the cache
-the first parse leaves.
+dictionary (`rag.text.dictionary`: the back-off for words the embedding
+cannot translate, and every foreign word's senses for the highlight), whose
+lists are read once per process: that reading is timed too, parsed and then
+read back from the cache the first parse leaves.
 """
 
 from __future__ import annotations
