@@ -1,5 +1,5 @@
-"""The bilingual dictionary: reading FreeDict's dictd lists, its back-off in translation, its
-senses in the highlight."""
+"""The bilingual dictionary: reading FreeDict's dictd lists, its back-off in translation, the
+later candidates it confirms, its senses in the highlight."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import rag.query.translate
 import rag.text.dictionary
 from rag.config import Settings
 from rag.query.analyse import analyse
+from rag.query.decide import confidence_of
 from rag.service import QAService
 from rag.text.arabic import tokenize
 from rag.text.dictionary import (
@@ -237,6 +238,70 @@ def test_a_translated_word_keeps_its_dictionary_senses_apart(service, monkeypatc
     words = retriever.retrieve(query, service.query_embedder.embed(query), 2).words
     continent = next(m for m in words if m.word.surface == "continent")
     assert continent.senses == {key("القارة")}  # الصحراء: the corpus lacks it
+
+
+CONTINENT = BilingualDictionary({("en", "ar"): {key("continent"): frozenset({key("القارة")})}})
+
+
+def continent_match(service, dictionary, monkeypatch, embedded: list[str]):
+    """The match of "continent" when its mutual-nearest candidates are `embedded`."""
+    monkeypatch.setattr(
+        rag.query.translate,
+        "_mutual_translations",
+        lambda index, words, vectors, language: [
+            (w, key(term)) for w in words if w.key == key("continent") for term in embedded
+        ],
+    )
+    retriever = service.snapshot().retriever
+    retriever.dictionary = dictionary
+    query = analyse(QUESTION, retriever.index.languages)
+    words = retriever.retrieve(query, service.query_embedder.embed(query), 2).words
+    return next(m for m in words if m.word.surface == "continent")
+
+
+def test_a_later_candidate_the_dictionary_lists_is_confirmed(service, monkeypatch):
+    continent = continent_match(service, CONTINENT, monkeypatch, ["الرمال", "القارة"])
+    assert continent.keys == {key("الرمال")}
+    assert continent.confirmed == {key("القارة")}
+
+
+def test_no_later_candidate_is_confirmed_when_the_dictionary_lists_the_first(service, monkeypatch):
+    both = BilingualDictionary(
+        {("en", "ar"): {key("continent"): frozenset({key("الأفريقية"), key("القارة")})}}
+    )
+    continent = continent_match(service, both, monkeypatch, ["الأفريقية", "القارة"])
+    assert continent.keys == {key("الأفريقية")}
+    assert continent.confirmed == frozenset()
+
+
+def test_without_the_dictionary_no_later_candidate_counts(service, monkeypatch):
+    continent = continent_match(service, None, monkeypatch, ["الرمال", "القارة"])
+    assert continent.keys == {key("الرمال")}
+    assert continent.confirmed == frozenset()
+
+
+def confirmed_ranking(service, dictionary, monkeypatch):
+    continent_match(service, dictionary, monkeypatch, ["الرمال", "القارة"])
+    retriever = service.snapshot().retriever
+    query = analyse("Which continent is it?", retriever.index.languages)
+    return retriever.retrieve(query, service.query_embedder.embed(query), 2).candidates
+
+
+def test_a_confirmed_translation_ranks_its_passage_first(service, monkeypatch):
+    top = confirmed_ranking(service, CONTINENT, monkeypatch)[0]
+    assert "الكناري" in service.snapshot().index.passages[top.row].text
+    assert top.evidence > 0
+
+
+def test_the_no_answer_decision_reads_the_evidence_without_it(service, monkeypatch):
+    top = confirmed_ranking(service, CONTINENT, monkeypatch)[0]
+    assert top.decision_evidence == 0.0
+    assert confidence_of(top) == top.z
+
+
+def test_without_the_confirmation_the_paragraphs_tie(service, monkeypatch):
+    top = confirmed_ranking(service, None, monkeypatch)[0]
+    assert "المدينة" in service.snapshot().index.passages[top.row].text
 
 
 # One paragraph, so ranking plays no part; the second sentence holds the

@@ -44,9 +44,11 @@ def test_a_nearest_term_with_a_nearer_word_of_its_own_gives_way_to_the_next():
     assert _translations(arabic, english) == ["كرة"]
 
 
-def test_only_the_first_passing_candidate_counts():
-    arabic = {"كرة": _unit(1, 0.1, 0, 0), "لعب": _unit(1, 0.3, 0, 0), "ملعب": _unit(1, 0, 0.4, 0)}
-    assert _translations(arabic, {"money": _unit(0, 0, 0, 1)}) == ["كرة"]
+def test_every_passing_candidate_is_returned_nearest_first():
+    # The first is the translation; `match_words` lets a later one count only
+    # when the dictionary confirms it (tests/test_dictionary.py).
+    arabic = {"ملعب": _unit(1, 0, 0.4, 0), "كرة": _unit(1, 0.1, 0, 0), "لعب": _unit(1, 0.3, 0, 0)}
+    assert _translations(arabic, {"money": _unit(0, 0, 0, 1)}) == ["كرة", "لعب", "ملعب"]
 
 
 def test_no_translation_beyond_the_candidates():

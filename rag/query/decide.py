@@ -100,8 +100,12 @@ class Decision:
 
 def confidence_of(candidate: Candidate, z: float | None = None) -> float:
     """Spreads above unrelated plus evidence; `z` stands in for the candidate's own
-    (the centred question's, for the no-answer decision)."""
-    return (candidate.z if z is None else z) + EVIDENCE_WEIGHT * candidate.evidence
+    (the centred question's, for the no-answer decision). The evidence is the
+    decision's: without the translations only the dictionary confirmed."""
+    evidence = candidate.evidence
+    if candidate.decision_evidence is not None:
+        evidence = candidate.decision_evidence
+    return (candidate.z if z is None else z) + EVIDENCE_WEIGHT * evidence
 
 
 def same_article(index: LoadedIndex, candidates: list[Candidate]) -> float:

@@ -16,10 +16,11 @@ The score, and why (figures from `make eval-archive`, hit@1 per direction):
   the pool.
 * **Evidence**: the idf-weighted share of the question's words that the
   passage holds, as its own key, a transliterated name or a mutual-nearest
-  translation (`rag.query.translate`). A share, not a BM25 score normalised by
-  the best candidate: that normalisation gave same-language passages full
-  lexical credit for common words while the other language got none, and
-  cost Arabic to English hit@1 0.2 to 0.5 in the archive. Its weight is in
+  translation, or one the dictionary confirms (`rag.query.translate`). A
+  share, not a BM25 score normalised by the best candidate: that
+  normalisation gave same-language passages full lexical credit for common
+  words while the other language got none, and cost Arabic to English hit@1
+  0.2 to 0.5 in the archive. Its weight is in
   spread units, so it means the same for any model.
 * Title and section context in the passage vector, and document-level
   evidence (the best passage of the same article), were measured again on the
@@ -72,6 +73,9 @@ class Candidate:
     # `centred` tables: what the no-answer decision reads when this candidate is
     # first. None for an index calibrated before those tables.
     decision_z: float | None = None
+    # The evidence without the dictionary-confirmed translations (`WordMatch.confirmed`):
+    # what the no-answer decision reads. None: the same as `evidence`.
+    decision_evidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ class Retriever:
         """The k best passages; with `document`, only among that document's passages."""
         index = self.index
         words = match_words(index, query, vectors, self.dictionary)
-        evidence = _evidence(index, words)
+        evidence = _evidence(index, words, with_confirmed=True)
+        plain = _evidence(index, words) if any(m.confirmed for m in words) else None
         rows = self._candidates(vectors.question, evidence, document)
         if not len(rows):
             return Retrieval([], words, evidence, {})
@@ -164,6 +169,7 @@ class Retriever:
                     best_sentence=int(sims.best_sentence[0][i]),
                     language=str(languages[i]),
                     decision_z=d,
+                    decision_evidence=None if plain is None else float(plain[rows[i]]),
                 )
                 for i, d in zip(order, decision_z, strict=True)
             ],
@@ -269,14 +275,18 @@ def _bm25_share(
     return out
 
 
-def _evidence(index: LoadedIndex, words: list[WordMatch]) -> np.ndarray:
-    """Per passage, the idf share of the question's words it holds in any of their forms."""
+def _evidence(
+    index: LoadedIndex, words: list[WordMatch], with_confirmed: bool = False
+) -> np.ndarray:
+    """Per passage, the idf share of the question's words it holds in any of their forms
+    (`with_confirmed`: the dictionary-confirmed translations too, for the ranking)."""
     held = np.zeros(len(index.passages), dtype=np.float32)
     total = sum(match.weight for match in words)
     if not total:
         return held
     for match in words:
-        if match.keys:
-            rows = np.unique(np.concatenate([index.lexical.rows_with(k) for k in match.keys]))
+        keys = match.keys | match.confirmed if with_confirmed else match.keys
+        if keys:
+            rows = np.unique(np.concatenate([index.lexical.rows_with(k) for k in keys]))
             held[rows] += match.weight
     return held / total
