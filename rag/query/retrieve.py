@@ -20,8 +20,8 @@ The score, and why (figures from `make eval-archive`, hit@1 per direction):
   share, not a BM25 score normalised by the best candidate: that
   normalisation gave same-language passages full lexical credit for common
   words while the other language got none, and cost Arabic to English hit@1
-  0.2 to 0.5 in the archive. Its weight is in
-  spread units, so it means the same for any model.
+  0.2 to 0.5 in the archive. Its weight is in spread units, so it means the
+  same for any model.
 * Title and section context in the passage vector, and document-level
   evidence (the best passage of the same article), were measured again on the
   archive and left out: neither moved hit@1 by more than 0.005 once
