@@ -313,7 +313,7 @@ def _word_matching(w: dict | None) -> list[str]:
         f"searching every time = {w['kept_over_searched']}x",
         *(
             [
-                "with the dictionary (back-off and highlight senses): "
+                "with the dictionary (back-off, confirmed candidates, highlight senses): "
                 f"p50 {w['dictionary_p50_ms']} ms = "
                 f"{w['dictionary_over_kept']}x without; its lists parsed in "
                 f"{w['dictionary_load_s']} s"
