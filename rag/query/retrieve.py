@@ -44,7 +44,7 @@ from rag.index.store import LoadedIndex, SentenceTable
 from rag.index.vectors import search as vector_search
 from rag.query.analyse import Query
 from rag.query.embed import QueryVectors
-from rag.query.translate import WordMatch, match_words
+from rag.query.translate import WordMatch, asked_keys, match_words
 from rag.text.dictionary import BilingualDictionary
 
 MODES = ("hybrid", "dense", "lexical")
@@ -134,7 +134,7 @@ class Retriever:
         if self.config.mode == "dense":
             scores = paragraph
         elif self.config.mode == "lexical":
-            keys = {key: 1.0 for match in words for key in match.keys}
+            keys = dict.fromkeys(asked_keys(words), 1.0)
             scores = index.lexical.scores_for_terms(keys)[rows]
         else:
             scores = z + self.config.evidence_weight * held

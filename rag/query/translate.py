@@ -84,8 +84,8 @@ class WordMatch:
     keys: frozenset[str]  # lexical keys that count as this word, in any language
     # Its other dictionary translations the corpus holds, for the highlight only.
     senses: frozenset[str] = frozenset()
-    # Later mutual-nearest candidates the dictionary lists where it does not list
-    # the first: keys for the ranking, not for the no-answer decision.
+    # Later mutual-nearest candidates the dictionary lists where it lists none of
+    # `keys`: keys for the ranking, not for the no-answer decision.
     confirmed: frozenset[str] = frozenset()
 
 
@@ -125,14 +125,12 @@ def match_words(
                 found[word.surface].add(
                     terms.keys[_closest(terms, rows, vectors.words[word.surface])]
                 )
-        embedded: set[str] = set()
-        later: dict[str, list[str]] = {}
+        # Every candidate that passes, nearest first; the first is the translation.
+        embedded: dict[str, list[str]] = {}
         for word, key in _mutual_translations(index, foreign, vectors, language):
-            if word.surface in embedded:
-                later.setdefault(word.surface, []).append(key)
-            else:
-                found[word.surface].add(key)
-                embedded.add(word.surface)
+            embedded.setdefault(word.surface, []).append(key)
+        for surface, (first, *_) in embedded.items():
+            found[surface].add(first)
         if dictionary:
             for word in foreign:
                 held = {
@@ -141,11 +139,12 @@ def match_words(
                     if lexical.has_term(key)
                 }
                 senses[word.surface].update(held)
-                if word.surface not in embedded:
+                passed = embedded.get(word.surface)
+                if passed is None:
                     # A back-off, for the words the embedding found no translation for.
                     found[word.surface].update(held)
                 elif not found[word.surface] & held:
-                    confirmed[word.surface].update(held.intersection(later.get(word.surface, ())))
+                    confirmed[word.surface].update(held.intersection(passed[1:]))
     return [
         WordMatch(
             w,
